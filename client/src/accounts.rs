@@ -1,0 +1,38 @@
+//! Decoding the program's accounts from raw account data.
+use anchor_lang::AccountDeserialize;
+use perp::error::PerpError;
+use perp::state::{Exchange, Trader};
+
+/// Why account data could not be decoded.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DecodeError {
+    /// Too short, wrong discriminator or bad layout.
+    Invalid(String),
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecodeError::Invalid(why) => write!(f, "invalid account data: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+fn decode<T: AccountDeserialize>(mut data: &[u8]) -> Result<T, DecodeError> {
+    T::try_deserialize(&mut data).map_err(|e| DecodeError::Invalid(e.to_string()))
+}
+
+pub fn exchange(data: &[u8]) -> Result<Exchange, DecodeError> {
+    decode(data)
+}
+
+pub fn trader(data: &[u8]) -> Result<Trader, DecodeError> {
+    decode(data)
+}
+
+/// The program's custom error code (as it appears in `InstructionError::Custom`).
+pub fn error_code(error: PerpError) -> u32 {
+    error.into()
+}

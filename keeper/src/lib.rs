@@ -1,0 +1,2 @@
+//! `perp-keeper`: the keeper bot and the embedded localnet runner.
+pub mod state_view;

@@ -1,0 +1,83 @@
+//! The bootstrap config (TOML): the exchange's parameters and what to seed it with.
+use perp::ExchangeParams;
+use serde::Deserialize;
+
+/// A whole bootstrap config file.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub exchange: ExchangeConfig,
+}
+
+/// `[exchange]`: parameter defaults (ppm) and the initial insurance fund (whole quote units).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeConfig {
+    pub taker_fee_ppm: u32,
+    pub maker_fee_ppm: u32,
+    pub fee_insurance_share_ppm: u32,
+    pub liquidation_penalty_ppm: u32,
+    pub liquidation_insurance_share_ppm: u32,
+    #[serde(default)]
+    pub insurance_fund: u64,
+}
+
+impl ExchangeConfig {
+    pub fn params(&self) -> ExchangeParams {
+        ExchangeParams {
+            taker_fee_ppm: self.taker_fee_ppm,
+            maker_fee_ppm: self.maker_fee_ppm,
+            fee_insurance_share_ppm: self.fee_insurance_share_ppm,
+            liquidation_penalty_ppm: self.liquidation_penalty_ppm,
+            liquidation_insurance_share_ppm: self.liquidation_insurance_share_ppm,
+        }
+    }
+
+    /// The initial insurance fund in token units.
+    pub fn insurance_fund_units(&self) -> anyhow::Result<u64> {
+        self.insurance_fund
+            .checked_mul(perp::math::QUOTE_PRECISION)
+            .ok_or_else(|| anyhow::anyhow!("insurance_fund {} is too large", self.insurance_fund))
+    }
+}
+
+impl Config {
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let config: Config = toml::from_str(text)?;
+        config.exchange.params().validate().map_err(|e| anyhow::anyhow!("[exchange]: {e}"))?;
+        Ok(config)
+    }
+
+    pub fn load(path: &std::path::Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        Self::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+
+    /// The config the localnet uses when none is given: `migrations/localnet.toml`.
+    pub fn localnet_default() -> Self {
+        Self::parse(include_str!("../localnet.toml")).expect("migrations/localnet.toml is valid")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_config_parses_to_the_program_defaults() {
+        let config = Config::localnet_default();
+        assert_eq!(config.exchange.params(), ExchangeParams::default());
+        assert_eq!(config.exchange.insurance_fund_units().unwrap(), 100_000 * 1_000_000);
+    }
+
+    #[test]
+    fn bad_configs_are_rejected_with_a_reason() {
+        let err = Config::parse("[exchange]\ntaker_fee_ppm = 500\n").unwrap_err().to_string();
+        assert!(err.contains("missing field"), "{err}");
+        let text = include_str!("../localnet.toml").replace("taker_fee_ppm = 500", "taker_fee_ppm = 20000");
+        let err = Config::parse(&text).unwrap_err().to_string();
+        assert!(err.contains("Fee exceeds"), "{err}");
+        let text = include_str!("../localnet.toml").replace("[exchange]", "[exchange]\nsurprise = 1");
+        assert!(Config::parse(&text).unwrap_err().to_string().contains("unknown field"));
+    }
+}

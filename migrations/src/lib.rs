@@ -1,0 +1,7 @@
+//! `perp-migrations`: the exchange's deploy/bootstrap. One config format and one bootstrap, used by
+//! the embedded localnet (tests and `perp-keeper localnet`) and by a real deployment; and the one
+//! place that registers the program as a native builtin.
+pub mod bootstrap;
+pub mod config;
+pub mod localnet;
+pub mod native;

@@ -1,0 +1,26 @@
+//! The program as a native builtin: the one registration the in-process bank and the real
+//! validator share.
+use anchor_lang::prelude::{AccountInfo, Pubkey};
+use anchor_lang::solana_program::entrypoint::ProgramResult;
+use solana_program_test::{processor, ProgramTest};
+
+/// Program name under which program-test looks for `perp.so` in SBF_OUT_DIR / BPF_OUT_DIR.
+pub const PROGRAM_NAME: &str = "perp";
+
+/// Calls Anchor's generated `perp::entry`.
+///
+/// Anchor's `entry` ties the lifetime of the account slice to the lifetime of the accounts inside
+/// it (`&'info [AccountInfo<'info>]`); program-test's builtin signature does not. The accounts
+/// outlive the call, so shortening the slice's lifetime is sound; this is the one `unsafe` in the
+/// workspace and only ever runs in native (test and localnet) builds.
+fn perp_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    // SAFETY: only lifetimes change; the slice and its accounts are valid for the whole call.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    perp::entry(program_id, accounts, data)
+}
+
+/// A `ProgramTest` with the program registered. It runs natively unless SBF_OUT_DIR or
+/// BPF_OUT_DIR is set, in which case program-test loads `perp.so` from there instead.
+pub fn program_test() -> ProgramTest {
+    ProgramTest::new(PROGRAM_NAME, perp::ID, processor!(perp_entry))
+}

@@ -1,0 +1,3 @@
+//! State transitions over loaded accounts. Handlers validate accounts and call these; these
+//! never touch `AccountInfo`s and are tested on in-memory structs.
+pub mod collateral;

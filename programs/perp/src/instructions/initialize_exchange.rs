@@ -1,0 +1,78 @@
+// Anchor's `init` expands to a closure whose unoptimised MIR clippy sizes past 4 KiB; the frames
+// that matter are the SBF build's, which the compute-unit suite runs (docs/compute-units.md).
+#![allow(clippy::large_stack_frames)]
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token};
+
+use crate::error::PerpError;
+use crate::events::ExchangeInitialized;
+use crate::instructions::token_cpi::create_vault;
+use crate::math::COLLATERAL_DECIMALS;
+use crate::state::{Exchange, ExchangeParams, Ledger, EXCHANGE_SEED, INSURANCE_VAULT_SEED, VAULT_SEED};
+
+#[derive(Accounts)]
+pub struct InitializeExchange<'info> {
+    #[account(mut)]
+    pub admin: Signer<'info>,
+    #[account(init, payer = admin, space = 8 + Exchange::INIT_SPACE, seeds = [EXCHANGE_SEED], bump)]
+    pub exchange: Box<Account<'info, Exchange>>,
+    /// Classic SPL Token mint (the `Account<Mint>` owner check rejects Token-2022) with 6 decimals.
+    #[account(constraint = collateral_mint.decimals == COLLATERAL_DECIMALS @ PerpError::WrongCollateralDecimals)]
+    pub collateral_mint: Box<Account<'info, Mint>>,
+    /// CHECK: created here as a token account of `collateral_mint` owned by `exchange`.
+    #[account(mut, seeds = [VAULT_SEED], bump)]
+    pub vault: UncheckedAccount<'info>,
+    /// CHECK: created here as a token account of `collateral_mint` owned by `exchange`.
+    #[account(mut, seeds = [INSURANCE_VAULT_SEED], bump)]
+    pub insurance_vault: UncheckedAccount<'info>,
+    pub token_program: Program<'info, Token>,
+    pub system_program: Program<'info, System>,
+}
+
+pub fn handle_initialize_exchange(ctx: Context<InitializeExchange>, params: ExchangeParams) -> Result<()> {
+    params.validate()?;
+    let a = &ctx.accounts;
+    let mint = a.collateral_mint.to_account_info();
+    let exchange_info = a.exchange.to_account_info();
+    let vault_bump = [ctx.bumps.vault];
+    create_vault(
+        &a.admin,
+        &a.vault,
+        &[VAULT_SEED, &vault_bump],
+        &mint,
+        &exchange_info,
+        &a.token_program,
+        &a.system_program,
+    )?;
+    let insurance_bump = [ctx.bumps.insurance_vault];
+    create_vault(
+        &a.admin,
+        &a.insurance_vault,
+        &[INSURANCE_VAULT_SEED, &insurance_bump],
+        &mint,
+        &exchange_info,
+        &a.token_program,
+        &a.system_program,
+    )?;
+    let exchange = &mut ctx.accounts.exchange;
+    exchange.set_inner(Exchange {
+        admin: ctx.accounts.admin.key(),
+        pending_admin: Pubkey::default(),
+        collateral_mint: ctx.accounts.collateral_mint.key(),
+        vault: ctx.accounts.vault.key(),
+        insurance_vault: ctx.accounts.insurance_vault.key(),
+        params,
+        ledger: Ledger::default(),
+        pause_flags: 0,
+        bump: ctx.bumps.exchange,
+        trader_count: 0,
+    });
+    emit!(ExchangeInitialized {
+        admin: exchange.admin,
+        collateral_mint: exchange.collateral_mint,
+        vault: exchange.vault,
+        insurance_vault: exchange.insurance_vault,
+        params,
+    });
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! Account types and their methods.
+pub mod exchange;
+pub mod params;
+pub mod trader;
+
+pub use exchange::*;
+pub use params::*;
+pub use trader::*;
+
+/// PDA seeds.
+pub const EXCHANGE_SEED: &[u8] = b"exchange";
+pub const VAULT_SEED: &[u8] = b"vault";
+pub const INSURANCE_VAULT_SEED: &[u8] = b"insurance_vault";
+pub const TRADER_SEED: &[u8] = b"trader";
