@@ -1,7 +1,10 @@
 //! `perp-client`: instruction builders, PDAs and account decoding for the perp exchange. Builders
 //! are the one way tests, the keeper and the CLI build instructions, so tests exercise what users call.
 pub mod accounts;
+pub mod chain;
+pub mod events;
 pub mod instructions;
 pub mod pda;
+pub mod rpc;
 
 pub use perp;

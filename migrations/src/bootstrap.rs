@@ -6,7 +6,31 @@ use solana_sdk::instruction::Instruction;
 use solana_sdk::program_pack::Pack;
 use solana_sdk::pubkey::Pubkey;
 
+use perp_client::chain::Chain;
+use solana_sdk::signature::{Keypair, Signer};
+
 use crate::config::Config;
+use crate::tokens;
+
+/// A bootstrapped localnet exchange: who runs it and the collateral mint it created.
+pub struct Deployment {
+    pub admin: Keypair,
+    pub mint: Pubkey,
+    pub mint_authority: Keypair,
+}
+
+/// On a fresh chain: funds an admin, creates a 6-decimal collateral mint, and creates the
+/// exchange from `config` with its insurance fund seeded.
+pub async fn bootstrap_with_new_mint(chain: &mut impl Chain, config: &Config) -> anyhow::Result<Deployment> {
+    let admin = tokens::funded_keypair(chain).await?;
+    let mint_authority = Keypair::new();
+    let mint = tokens::create_mint(chain, &mint_authority.pubkey(), perp::math::COLLATERAL_DECIMALS).await?;
+    let insurance_source = tokens::create_token_account(chain, &mint, &admin.pubkey()).await?;
+    tokens::mint_to(chain, &mint, &mint_authority, &insurance_source, config.exchange.insurance_fund_units()?).await?;
+    let ixs = exchange_instructions(config, &admin.pubkey(), &mint, &insurance_source)?;
+    chain.send(&ixs, &[&admin]).await?;
+    Ok(Deployment { admin, mint, mint_authority })
+}
 
 /// Creates the exchange over an existing 6-decimal mint and seeds the insurance fund from
 /// `insurance_source` (a token account of that mint whose authority is `admin`).

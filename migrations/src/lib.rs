@@ -5,3 +5,6 @@ pub mod bootstrap;
 pub mod config;
 pub mod localnet;
 pub mod native;
+pub mod tokens;
+#[cfg(feature = "validator")]
+pub mod validator;

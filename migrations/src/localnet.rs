@@ -4,23 +4,20 @@
 use std::collections::HashSet;
 
 use anchor_lang::AccountDeserialize;
-use anchor_spl::token::spl_token;
 use perp::state::{Exchange, Trader};
+use perp_client::chain::{Chain, TxOutcome};
 use perp_client::pda;
 use solana_program_test::{BanksClientError, ProgramTestContext};
+use solana_sdk::account::Account;
 use solana_sdk::clock::Clock;
 use solana_sdk::instruction::Instruction;
-use solana_sdk::program_pack::Pack;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::Transaction;
 
-use crate::bootstrap;
+use crate::bootstrap::{self, Deployment};
 use crate::config::Config;
-use crate::native;
-
-/// SOL given to every keypair the localnet funds (fees and rent).
-pub const FUNDING_LAMPORTS: u64 = 10_000_000_000;
+use crate::{native, tokens};
 
 pub struct Localnet {
     pub ctx: ProgramTestContext,
@@ -35,33 +32,33 @@ impl Localnet {
     /// Starts the bank, creates the collateral mint and bootstraps the exchange from `config`.
     pub async fn start(config: &Config) -> anyhow::Result<Self> {
         let ctx = native::program_test().start_with_context().await;
-        let mut net = Self::without_exchange(ctx).await?;
-        let admin = net.admin.insecure_clone();
-        let insurance_source = net.create_token_account(&admin.pubkey()).await?;
-        net.mint_to(&insurance_source, config.exchange.insurance_fund_units()?).await?;
-        let ixs = bootstrap::exchange_instructions(config, &admin.pubkey(), &net.mint, &insurance_source)?;
-        net.send(&ixs, &[&admin]).await?;
+        let mut net = Self::new(ctx);
+        let Deployment { admin, mint, mint_authority } = bootstrap::bootstrap_with_new_mint(&mut net, config).await?;
+        (net.admin, net.mint, net.mint_authority) = (admin, mint, mint_authority);
         Ok(net)
     }
 
     /// A bank with a funded admin and a 6-decimal mint, but no exchange yet (for tests of
     /// `initialize_exchange` itself).
     pub async fn without_exchange(ctx: ProgramTestContext) -> anyhow::Result<Self> {
-        let mut net = Self {
-            ctx,
-            admin: Keypair::new(),
-            mint: Pubkey::default(),
-            mint_authority: Keypair::new(),
-            sent: HashSet::new(),
-        };
-        net.fund(&net.admin.pubkey()).await?;
+        let mut net = Self::new(ctx);
+        net.admin = tokens::funded_keypair(&mut net).await?;
         let authority = net.mint_authority.pubkey();
-        net.mint = net.create_mint(&authority, perp::math::COLLATERAL_DECIMALS).await?;
+        net.mint = tokens::create_mint(&mut net, &authority, perp::math::COLLATERAL_DECIMALS).await?;
         Ok(net)
     }
 
-    /// Signs with the payer and `signers` and processes the transaction.
+    fn new(ctx: ProgramTestContext) -> Self {
+        Self { ctx, admin: Keypair::new(), mint: Pubkey::default(), mint_authority: Keypair::new(), sent: HashSet::new() }
+    }
+
+    /// Signs with the payer and `signers` and processes the transaction; the error is the bank's,
+    /// so tests can match the program's error code.
     pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<(), BanksClientError> {
+        self.process(ixs, signers).await.map(|_| ())
+    }
+
+    async fn process(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<TxOutcome, BanksClientError> {
         let payer = self.ctx.payer.insecure_clone();
         let mut all: Vec<&Keypair> = vec![&payer];
         all.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));
@@ -72,8 +69,12 @@ impl Localnet {
                 .map_err(|_| BanksClientError::ClientError("could not move to the next slot for a fresh blockhash"))?;
             tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, self.ctx.last_blockhash);
         }
-        self.sent.insert(tx.signatures[0]);
-        self.ctx.banks_client.process_transaction(tx).await
+        let signature = tx.signatures[0];
+        self.sent.insert(signature);
+        let result = self.ctx.banks_client.process_transaction_with_metadata(tx).await?;
+        result.result?;
+        let logs = result.metadata.map(|m| m.log_messages).unwrap_or_default();
+        Ok(TxOutcome { signature, logs })
     }
 
     /// Moves to the next slot (a new bank and blockhash).
@@ -84,74 +85,46 @@ impl Localnet {
         Ok(())
     }
 
-    pub async fn clock(&mut self) -> Result<Clock, BanksClientError> {
-        self.ctx.banks_client.get_sysvar::<Clock>().await
+    pub async fn clock(&mut self) -> anyhow::Result<Clock> {
+        Ok(self.ctx.banks_client.get_sysvar::<Clock>().await?)
     }
 
     /// Sets the bank's unix time (funding and oracle staleness read it).
-    pub async fn set_unix_time(&mut self, unix_timestamp: i64) -> Result<(), BanksClientError> {
+    pub async fn set_unix_time(&mut self, unix_timestamp: i64) -> anyhow::Result<()> {
         let mut clock = self.clock().await?;
         clock.unix_timestamp = unix_timestamp;
         self.ctx.set_sysvar(&clock);
         Ok(())
     }
 
-    /// Sends SOL from the payer so `to` can pay fees and rent.
-    pub async fn fund(&mut self, to: &Pubkey) -> Result<(), BanksClientError> {
-        let payer = self.ctx.payer.pubkey();
-        let ix = solana_system_interface::instruction::transfer(&payer, to, FUNDING_LAMPORTS);
-        self.send(&[ix], &[]).await
-    }
-
     /// A new keypair with SOL.
-    pub async fn funded_keypair(&mut self) -> Result<Keypair, BanksClientError> {
-        let keypair = Keypair::new();
-        self.fund(&keypair.pubkey()).await?;
-        Ok(keypair)
+    pub async fn funded_keypair(&mut self) -> anyhow::Result<Keypair> {
+        tokens::funded_keypair(self).await
     }
 
     pub async fn create_mint(&mut self, authority: &Pubkey, decimals: u8) -> anyhow::Result<Pubkey> {
-        let mint = Keypair::new();
-        let rent = self.ctx.banks_client.get_rent().await?.minimum_balance(spl_token::state::Mint::LEN);
-        let payer = self.ctx.payer.pubkey();
-        let ixs = bootstrap::create_mint_instructions(&payer, &mint.pubkey(), authority, decimals, rent)?;
-        self.send(&ixs, &[&mint]).await?;
-        Ok(mint.pubkey())
+        tokens::create_mint(self, authority, decimals).await
     }
 
     /// A token account of the collateral mint owned by `owner`.
     pub async fn create_token_account(&mut self, owner: &Pubkey) -> anyhow::Result<Pubkey> {
         let mint = self.mint;
-        self.create_token_account_of(&mint, owner).await
+        tokens::create_token_account(self, &mint, owner).await
     }
 
     pub async fn create_token_account_of(&mut self, mint: &Pubkey, owner: &Pubkey) -> anyhow::Result<Pubkey> {
-        let account = Keypair::new();
-        let rent = self.ctx.banks_client.get_rent().await?.minimum_balance(spl_token::state::Account::LEN);
-        let payer = self.ctx.payer.pubkey();
-        let ixs = bootstrap::create_token_account_instructions(&payer, &account.pubkey(), mint, owner, rent)?;
-        self.send(&ixs, &[&account]).await?;
-        Ok(account.pubkey())
+        tokens::create_token_account(self, mint, owner).await
     }
 
     /// Mints `amount` collateral token units into `account`.
     pub async fn mint_to(&mut self, account: &Pubkey, amount: u64) -> anyhow::Result<()> {
-        if amount == 0 {
-            return Ok(());
-        }
-        let authority = self.mint_authority.insecure_clone();
-        let ix =
-            spl_token::instruction::mint_to(&spl_token::ID, &self.mint, account, &authority.pubkey(), &[], amount)?;
-        self.send(&[ix], &[&authority]).await?;
-        Ok(())
+        let (mint, authority) = (self.mint, self.mint_authority.insecure_clone());
+        tokens::mint_to(self, &mint, &authority, account, amount).await
     }
 
     /// The token balance of `account` (0 when it does not exist).
-    pub async fn token_balance(&mut self, account: &Pubkey) -> Result<u64, BanksClientError> {
-        Ok(match self.ctx.banks_client.get_account(*account).await? {
-            Some(acc) => spl_token::state::Account::unpack(&acc.data).map(|a| a.amount).unwrap_or(0),
-            None => 0,
-        })
+    pub async fn token_balance(&mut self, account: &Pubkey) -> anyhow::Result<u64> {
+        tokens::token_balance(self, account).await
     }
 
     /// Decodes a program account, `None` when it does not exist.
@@ -159,18 +132,33 @@ impl Localnet {
         let Some(account) = self.ctx.banks_client.get_account(*address).await? else {
             return Ok(None);
         };
-        let decoded =
-            T::try_deserialize(&mut account.data.as_slice()).map_err(|e| anyhow::anyhow!("decode {address}: {e}"))?;
+        let decoded = T::try_deserialize(&mut account.data.as_slice()).map_err(|e| anyhow::anyhow!("decode {address}: {e}"))?;
         Ok(Some(decoded))
     }
 
     pub async fn exchange(&mut self) -> anyhow::Result<Exchange> {
-        self.program_account(&pda::exchange())
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("the exchange account does not exist"))
+        self.program_account(&pda::exchange()).await?.ok_or_else(|| anyhow::anyhow!("the exchange account does not exist"))
     }
 
     pub async fn trader(&mut self, owner: &Pubkey, sub_account_id: u16) -> anyhow::Result<Option<Trader>> {
         self.program_account(&pda::trader(owner, sub_account_id)).await
+    }
+}
+
+impl Chain for Localnet {
+    fn payer(&self) -> Pubkey {
+        self.ctx.payer.pubkey()
+    }
+
+    async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> anyhow::Result<TxOutcome> {
+        Ok(self.process(ixs, signers).await?)
+    }
+
+    async fn account(&mut self, address: &Pubkey) -> anyhow::Result<Option<Account>> {
+        Ok(self.ctx.banks_client.get_account(*address).await?)
+    }
+
+    async fn rent_exempt_minimum(&mut self, len: usize) -> anyhow::Result<u64> {
+        Ok(self.ctx.banks_client.get_rent().await?.minimum_balance(len))
     }
 }

@@ -19,6 +19,14 @@ fn perp_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Pro
     perp::entry(program_id, accounts, data)
 }
 
+/// The program as a builtin function for Agave's runtime.
+#[cfg(feature = "validator")]
+pub fn builtin_function() -> solana_program_runtime::invoke_context::BuiltinFunctionWithContext {
+    let function: Option<solana_program_runtime::invoke_context::BuiltinFunctionWithContext> = processor!(perp_entry);
+    // `processor!` always yields `Some`; `Option` is only its calling convention.
+    function.unwrap_or_else(|| unreachable!("processor! returns Some"))
+}
+
 /// A `ProgramTest` with the program registered. It runs natively unless SBF_OUT_DIR or
 /// BPF_OUT_DIR is set, in which case program-test loads `perp.so` from there instead.
 pub fn program_test() -> ProgramTest {

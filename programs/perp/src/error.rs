@@ -46,4 +46,95 @@ pub enum PerpError {
     ShareTooHigh,
     #[msg("Liquidation penalty out of range")]
     InvalidLiquidationPenalty,
+    // --- markets and parameters ---
+    #[msg("Maintenance margin ratio must be below the initial margin ratio")]
+    MaintenanceNotBelowInitial,
+    #[msg("Initial margin ratio must be at least 10,000 ppm (100x leverage) and at most 100%")]
+    InitialMarginOutOfRange,
+    #[msg("Margin brackets must be 1 to 8 bands with increasing notional caps and non-decreasing ratios")]
+    InvalidMarginBrackets,
+    #[msg("Tick and lot sizes must be positive and one lot at one tick must be a whole number of token units")]
+    InvalidTickOrLot,
+    #[msg("Fill band must be positive and at most the lowest bracket's initial minus maintenance ratio")]
+    InvalidFillBand,
+    #[msg("Price band must be positive and below 100%")]
+    InvalidPriceBand,
+    #[msg("Seat and order capacities must be positive and within the program's maximums")]
+    InvalidCapacity,
+    #[msg("Market account size does not match its seat and order capacities")]
+    WrongMarketAccountSize,
+    #[msg("Liquidation penalty must be below the lowest maintenance margin ratio")]
+    PenaltyNotBelowMaintenance,
+    #[msg("Unknown market status")]
+    InvalidMarketStatus,
+    #[msg("Market symbol must be 1 to 16 bytes")]
+    InvalidSymbol,
+    // --- oracles ---
+    #[msg("Oracle account is not the market's oracle")]
+    ForeignOracle,
+    #[msg("Oracle price is older than the market's maximum age")]
+    StaleOracle,
+    #[msg("Oracle confidence interval is wider than the market allows")]
+    OracleConfidenceTooWide,
+    #[msg("Oracle price must be positive")]
+    NonPositiveOraclePrice,
+    #[msg("Oracle publish time must increase")]
+    OraclePublishTimeNotIncreasing,
+    #[msg("Pyth price update is not fully verified")]
+    OracleNotFullyVerified,
+    #[msg("Oracle exponent out of the supported range")]
+    OracleExponentOutOfRange,
+    #[msg("Signer is not the oracle's authority")]
+    NotOracleAuthority,
+    #[msg("Oracle account data is invalid")]
+    InvalidOracleAccount,
+    #[msg("Unknown oracle kind")]
+    InvalidOracleKind,
+    // --- orders and trading ---
+    #[msg("Trading is paused")]
+    TradingPaused,
+    #[msg("Market is reduce-only")]
+    MarketReduceOnly,
+    #[msg("Order price is not a positive multiple of the tick size")]
+    PriceNotOnTick,
+    #[msg("Order size must be a positive number of lots")]
+    InvalidOrderSize,
+    #[msg("Order price is outside the market's price band around the oracle")]
+    PriceOutsideBand,
+    #[msg("Order notional is below the market's minimum")]
+    OrderBelowMinNotional,
+    #[msg("Post-only order would cross the book")]
+    PostOnlyWouldCross,
+    #[msg("Reduce-only order would increase or flip the position")]
+    ReduceOnlyViolation,
+    #[msg("Unknown order type or side")]
+    InvalidOrderType,
+    #[msg("Insufficient margin for this order")]
+    InsufficientMargin,
+    #[msg("Account is below maintenance margin: it may only deposit and cancel")]
+    BelowMaintenance,
+    #[msg("Open interest cap reached")]
+    OpenInterestCap,
+    #[msg("Trader already has the maximum number of open orders in this market")]
+    TooManyOpenOrders,
+    #[msg("Book side is full and the order does not beat its worst price")]
+    BookSideFull,
+    #[msg("Seat table is full")]
+    SeatTableFull,
+    #[msg("Trader already has positions in the maximum number of markets")]
+    TooManyMarkets,
+    #[msg("Order not found")]
+    OrderNotFound,
+    #[msg("Trader has no seat in this market")]
+    NoSeat,
+    #[msg("Margin accounts missing: pass every market of the trader, with its oracle, in the trader's order")]
+    MissingMarginAccounts,
+    #[msg("A market was passed twice")]
+    DuplicateMarginAccount,
+    #[msg("Market does not belong to this exchange or is not the expected one")]
+    ForeignMarket,
+    #[msg("Market order needs a worst price")]
+    MissingWorstPrice,
+    #[msg("Trader still holds positions, orders or seats")]
+    TraderHasPositions,
 }

@@ -1,0 +1,71 @@
+//! Agave's real TestValidator, in-process, with JSON-RPC and websocket on loopback, running the
+//! program natively (the same registration as the in-process bank: `native::builtin`).
+use anchor_lang::prelude::Pubkey;
+use perp_client::rpc::RpcChain;
+use solana_account::{Account, AccountSharedData};
+use solana_program_runtime::loaded_programs::ProgramCacheEntry;
+use solana_sdk::signature::Keypair;
+use solana_test_validator::{TestValidator, TestValidatorGenesis};
+
+use crate::bootstrap::{self, Deployment};
+use crate::config::Config;
+use crate::native;
+
+/// The ports `solana-test-validator` uses by default: RPC 8899, websocket 8900.
+pub const DEFAULT_RPC_PORT: u16 = 8899;
+
+/// A running validator with the exchange bootstrapped on it.
+pub struct LocalValidator {
+    pub validator: TestValidator,
+    /// Holds the genesis SOL; pays for everything the localnet does.
+    pub payer: Keypair,
+    pub deployment: Deployment,
+}
+
+impl LocalValidator {
+    /// Starts the validator (on `rpc_port` and `rpc_port + 1`, or on free ports when `None`) with
+    /// the program registered, then bootstraps the exchange from `config` over JSON-RPC.
+    pub async fn start(config: &Config, rpc_port: Option<u16>) -> anyhow::Result<Self> {
+        // solana-program-test's native syscall stubs (CPI, sysvars for native programs) are
+        // process-global and installed when its first bank starts.
+        let _ = solana_program_test::ProgramTest::default().start().await;
+
+        let mut genesis = TestValidatorGenesis::default();
+        // The program account lives in genesis (owner = native loader, executable), so no frozen
+        // bank has to change later.
+        genesis.add_account(
+            perp::ID,
+            AccountSharedData::from(Account {
+                lamports: 1_000_000_000,
+                data: native::PROGRAM_NAME.as_bytes().to_vec(),
+                owner: solana_sdk::native_loader::id(),
+                executable: true,
+                rent_epoch: 0,
+            }),
+        );
+        if let Some(port) = rpc_port {
+            genesis.rpc_port(port);
+        }
+        let (validator, payer) = genesis.start_async().await;
+        register_builtin(&validator, perp::ID);
+
+        let mut chain = RpcChain::new(validator.rpc_url(), payer.insecure_clone());
+        let deployment = bootstrap::bootstrap_with_new_mint(&mut chain, config).await?;
+        Ok(Self { validator, payer, deployment })
+    }
+
+    /// A `Chain` over this validator's JSON-RPC, paying with the genesis keypair.
+    pub fn chain(&self) -> RpcChain {
+        RpcChain::new(self.validator.rpc_url(), self.payer.insecure_clone())
+    }
+}
+
+/// Adds the program as a builtin to every bank the validator has; banks created later inherit it.
+fn register_builtin(validator: &TestValidator, program_id: Pubkey) {
+    let forks = validator.bank_forks();
+    let forks = forks.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    for bank in forks.banks().values() {
+        let entry = ProgramCacheEntry::new_builtin(0, native::PROGRAM_NAME.len(), native::builtin_function());
+        bank.add_builtin(program_id, native::PROGRAM_NAME, entry);
+    }
+}

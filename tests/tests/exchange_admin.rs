@@ -1,0 +1,188 @@
+//! Exchange initialization, parameters, admin transfer and the insurance fund.
+use anchor_lang::error::ErrorCode as AnchorError;
+use perp::error::PerpError;
+use perp::ExchangeParams;
+use perp_client::{instructions, pda};
+use perp_migrations::config::Config;
+use perp_migrations::localnet::Localnet;
+use perp_migrations::native;
+use perp_tests::*;
+use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+
+async fn bare() -> Localnet {
+    Localnet::without_exchange(native::program_test().start_with_context().await).await.expect("bank")
+}
+
+#[tokio::test]
+async fn initialize_exchange_creates_vaults_owned_by_the_exchange() {
+    let mut net = bare().await;
+    let admin = net.admin.insecure_clone();
+    let params = ExchangeParams { taker_fee_ppm: 700, ..ExchangeParams::default() };
+    net.send(&[instructions::initialize_exchange(&admin.pubkey(), &net.mint.clone(), params)], &[&admin]).await.unwrap();
+    let exchange = net.exchange().await.unwrap();
+    assert_eq!(exchange.admin, admin.pubkey());
+    assert_eq!(exchange.collateral_mint, net.mint);
+    assert_eq!((exchange.vault, exchange.insurance_vault), (pda::vault(), pda::insurance_vault()));
+    assert_eq!(exchange.params, params);
+    for vault in [pda::vault(), pda::insurance_vault()] {
+        let account = net.ctx.banks_client.get_account(vault).await.unwrap().unwrap();
+        assert_eq!(account.owner, anchor_spl::token::ID);
+        let token = <anchor_spl::token::spl_token::state::Account as solana_sdk::program_pack::Pack>::unpack(&account.data)
+            .unwrap();
+        assert_eq!((token.mint, token.owner, token.amount), (net.mint, pda::exchange(), 0));
+    }
+    // A second initialization cannot take the exchange over.
+    let mallory = net.funded_keypair().await.unwrap();
+    let again = instructions::initialize_exchange(&mallory.pubkey(), &net.mint.clone(), params);
+    assert!(net.send(&[again], &[&mallory]).await.is_err());
+    assert_eq!(net.exchange().await.unwrap().admin, admin.pubkey());
+}
+
+#[tokio::test]
+async fn initialize_exchange_rejects_bad_mints_and_parameters() {
+    let mut net = bare().await;
+    let admin = net.admin.insecure_clone();
+    let watched = [pda::exchange(), pda::vault(), pda::insurance_vault()];
+    let mint_authority = Pubkey::new_unique();
+    let nine_decimals = net.create_mint(&mint_authority, 9).await.unwrap();
+    let cases: Vec<(Instruction, Box<dyn FnOnce(_)>)> = vec![
+        (
+            instructions::initialize_exchange(&admin.pubkey(), &nine_decimals, ExchangeParams::default()),
+            Box::new(|r| assert_perp_error(r, PerpError::WrongCollateralDecimals)),
+        ),
+        (
+            instructions::initialize_exchange(
+                &admin.pubkey(),
+                &net.mint.clone(),
+                ExchangeParams { taker_fee_ppm: 10_001, ..ExchangeParams::default() },
+            ),
+            Box::new(|r| assert_perp_error(r, PerpError::FeeTooHigh)),
+        ),
+        (
+            instructions::initialize_exchange(
+                &admin.pubkey(),
+                &net.mint.clone(),
+                ExchangeParams { liquidation_penalty_ppm: 0, ..ExchangeParams::default() },
+            ),
+            Box::new(|r| assert_perp_error(r, PerpError::InvalidLiquidationPenalty)),
+        ),
+        (
+            // A token account where the mint should be.
+            instructions::initialize_exchange(&admin.pubkey(), &net.create_token_account(&admin.pubkey()).await.unwrap(), ExchangeParams::default()),
+            Box::new(|r| assert_anchor_error(r, AnchorError::AccountDidNotDeserialize)),
+        ),
+    ];
+    for (ix, check) in cases {
+        let before = snapshot(&mut net, &watched).await;
+        check(net.send(&[ix], &[&admin]).await);
+        assert_eq!(snapshot(&mut net, &watched).await, before);
+    }
+    assert!(net.exchange().await.is_err(), "no exchange after only rejected attempts");
+}
+
+#[tokio::test]
+async fn a_token_2022_mint_is_not_collateral() {
+    let mut net = bare().await;
+    let admin = net.admin.insecure_clone();
+    let token_2022 = Pubkey::from_str_const("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
+    let mint = Keypair::new();
+    let rent = net.ctx.banks_client.get_rent().await.unwrap().minimum_balance(82);
+    let payer = net.ctx.payer.pubkey();
+    let create = solana_system_interface::instruction::create_account(&payer, &mint.pubkey(), rent, 82, &token_2022);
+    // InitializeMint2 has the same layout in both token programs.
+    let mut init = anchor_spl::token::spl_token::instruction::initialize_mint2(
+        &anchor_spl::token::ID,
+        &mint.pubkey(),
+        &admin.pubkey(),
+        None,
+        6,
+    )
+    .unwrap();
+    init.program_id = token_2022;
+    net.send(&[create, init], &[&mint]).await.unwrap();
+    let ix = instructions::initialize_exchange(&admin.pubkey(), &mint.pubkey(), ExchangeParams::default());
+    assert_anchor_error(net.send(&[ix], &[&admin]).await, AnchorError::AccountOwnedByWrongProgram);
+}
+
+#[tokio::test]
+async fn admin_transfer_takes_two_steps_and_only_the_named_key() {
+    let mut net = Localnet::start(&Config::localnet_default()).await.unwrap();
+    let admin = net.admin.insecure_clone();
+    let next = net.funded_keypair().await.unwrap();
+    let mallory = net.funded_keypair().await.unwrap();
+    let watched = [pda::exchange()];
+
+    // Nothing proposed yet.
+    let before = snapshot(&mut net, &watched).await;
+    assert_perp_error(net.send(&[instructions::accept_admin(&next.pubkey())], &[&next]).await, PerpError::NoPendingAdmin);
+    // Only the admin proposes.
+    let propose = instructions::propose_admin(&mallory.pubkey(), &mallory.pubkey());
+    assert_perp_error(net.send(&[propose], &[&mallory]).await, PerpError::NotAdmin);
+    assert_eq!(snapshot(&mut net, &watched).await, before);
+
+    net.send(&[instructions::propose_admin(&admin.pubkey(), &next.pubkey())], &[&admin]).await.unwrap();
+    assert_eq!(net.exchange().await.unwrap().pending_admin, next.pubkey());
+    // Proposing does not hand over power yet.
+    let flags = instructions::set_pause_flags(&next.pubkey(), 1);
+    assert_perp_error(net.send(&[flags], &[&next]).await, PerpError::NotAdmin);
+    // Someone else cannot accept.
+    let steal = instructions::accept_admin(&mallory.pubkey());
+    assert_perp_error(net.send(&[steal], &[&mallory]).await, PerpError::NotPendingAdmin);
+
+    net.send(&[instructions::accept_admin(&next.pubkey())], &[&next]).await.unwrap();
+    let exchange = net.exchange().await.unwrap();
+    assert_eq!((exchange.admin, exchange.pending_admin), (next.pubkey(), Pubkey::default()));
+    // The old admin is out; the new one is in.
+    assert_perp_error(net.send(&[instructions::set_pause_flags(&admin.pubkey(), 1)], &[&admin]).await, PerpError::NotAdmin);
+    net.send(&[instructions::set_pause_flags(&next.pubkey(), 1)], &[&next]).await.unwrap();
+    // A proposal can be withdrawn by proposing the default key.
+    net.send(&[instructions::propose_admin(&next.pubkey(), &mallory.pubkey())], &[&next]).await.unwrap();
+    net.send(&[instructions::propose_admin(&next.pubkey(), &Pubkey::default())], &[&next]).await.unwrap();
+    assert_perp_error(net.send(&[instructions::accept_admin(&mallory.pubkey())], &[&mallory]).await, PerpError::NoPendingAdmin);
+}
+
+#[tokio::test]
+async fn exchange_params_change_only_by_the_admin_and_within_range() {
+    let mut net = Localnet::start(&Config::localnet_default()).await.unwrap();
+    let admin = net.admin.insecure_clone();
+    let mallory = net.funded_keypair().await.unwrap();
+    let params = ExchangeParams { maker_fee_ppm: 100, fee_insurance_share_ppm: 250_000, ..ExchangeParams::default() };
+    let ix = instructions::set_exchange_params(&mallory.pubkey(), params);
+    assert_perp_error(net.send(&[ix], &[&mallory]).await, PerpError::NotAdmin);
+    let bad = ExchangeParams { maker_fee_ppm: 600, ..ExchangeParams::default() };
+    let ix = instructions::set_exchange_params(&admin.pubkey(), bad);
+    assert_perp_error(net.send(&[ix], &[&admin]).await, PerpError::MakerFeeAboveTaker);
+    let bad = ExchangeParams { liquidation_insurance_share_ppm: 1_000_001, ..ExchangeParams::default() };
+    let ix = instructions::set_exchange_params(&admin.pubkey(), bad);
+    assert_perp_error(net.send(&[ix], &[&admin]).await, PerpError::ShareTooHigh);
+    assert_eq!(net.exchange().await.unwrap().params, ExchangeParams::default());
+    net.send(&[instructions::set_exchange_params(&admin.pubkey(), params)], &[&admin]).await.unwrap();
+    assert_eq!(net.exchange().await.unwrap().params, params);
+}
+
+#[tokio::test]
+async fn anyone_tops_up_the_insurance_fund() {
+    let mut net = Localnet::start(&Config::localnet_default()).await.unwrap();
+    let seeded = Config::localnet_default().exchange.insurance_fund_units().unwrap();
+    assert_eq!(net.exchange().await.unwrap().ledger.insurance_fund, seeded);
+    let donor = new_wallet(&mut net, 500).await;
+    let d = donor.owner.pubkey();
+    net.send(&[instructions::deposit_insurance(&d, &donor.token_account, 300)], &[&donor.owner]).await.unwrap();
+    let ledger = net.exchange().await.unwrap().ledger;
+    assert_eq!((ledger.insurance_fund, ledger.total_insurance_deposited), (seeded + 300, seeded + 300));
+    assert_eq!(net.token_balance(&pda::insurance_vault()).await.unwrap(), seeded + 300);
+
+    let watched = [pda::exchange(), pda::insurance_vault(), donor.token_account];
+    let before = snapshot(&mut net, &watched).await;
+    let too_much = instructions::deposit_insurance(&d, &donor.token_account, 201);
+    assert_perp_error(net.send(&[too_much], &[&donor.owner]).await, PerpError::InsufficientFunds);
+    let zero = instructions::deposit_insurance(&d, &donor.token_account, 0);
+    assert_perp_error(net.send(&[zero], &[&donor.owner]).await, PerpError::ZeroAmount);
+    let mut into_vault = instructions::deposit_insurance(&d, &donor.token_account, 1);
+    into_vault.accounts.iter_mut().find(|m| m.pubkey == pda::insurance_vault()).unwrap().pubkey = pda::vault();
+    assert_perp_error(net.send(&[into_vault], &[&donor.owner]).await, PerpError::WrongVault);
+    assert_eq!(snapshot(&mut net, &watched).await, before);
+    assert_ledger_balances(&mut net, &[]).await;
+}
