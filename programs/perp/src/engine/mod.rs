@@ -1,3 +1,5 @@
 //! State transitions over loaded accounts. Handlers validate accounts and call these; these
 //! never touch `AccountInfo`s and are tested on in-memory structs.
+pub mod account;
 pub mod collateral;
+pub mod orders;

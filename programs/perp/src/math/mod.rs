@@ -1,6 +1,8 @@
 //! Pure integer fixed-point math. No accounts, no side effects; every op checked.
 pub mod fixed;
 pub mod margin;
+pub mod oracle;
+pub mod position;
 pub mod safe;
 
 pub use fixed::*;

@@ -1,10 +1,14 @@
 //! Account types and their methods.
 pub mod book;
 pub mod exchange;
+pub mod market;
+pub mod oracle;
 pub mod params;
 pub mod trader;
 
 pub use exchange::*;
+pub use market::*;
+pub use oracle::*;
 pub use params::*;
 pub use trader::*;
 
@@ -13,3 +17,4 @@ pub const EXCHANGE_SEED: &[u8] = b"exchange";
 pub const VAULT_SEED: &[u8] = b"vault";
 pub const INSURANCE_VAULT_SEED: &[u8] = b"insurance_vault";
 pub const TRADER_SEED: &[u8] = b"trader";
+pub const PUSH_ORACLE_SEED: &[u8] = b"push_oracle";

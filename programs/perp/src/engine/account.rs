@@ -1,0 +1,119 @@
+//! A trader's account across its markets: settling seats into collateral, and the margin figures
+//! (equity, maintenance, initial with open orders at their worst case, withdrawable).
+use crate::error::PerpError;
+use crate::math::fixed::Rounding;
+use crate::math::position::{lots_value, Position};
+use crate::math::safe::{cast, SafeMath};
+use crate::state::market::{MarketHeader, Seat};
+
+/// Moves the seat's unsettled quote into `collateral`: all of a gain; of a loss, as much as the
+/// collateral holds (the rest stays unsettled and keeps counting against equity). Returns the
+/// signed amount that entered the collateral.
+pub fn settle_seat(collateral: &mut u64, header: &mut MarketHeader, seat: &mut Seat) -> Result<i64, PerpError> {
+    let moved: i64 = if seat.unsettled_quote >= 0 {
+        seat.unsettled_quote
+    } else {
+        let owed = seat.unsettled_quote.unsigned_abs();
+        let taken: i64 = cast(owed.min(*collateral))?;
+        taken.checked_neg().ok_or(PerpError::MathOverflow)?
+    };
+    if moved >= 0 {
+        *collateral = collateral.safe_add(moved.unsigned_abs())?;
+    } else {
+        *collateral = collateral.safe_sub(moved.unsigned_abs())?;
+    }
+    seat.unsettled_quote = seat.unsettled_quote.safe_sub(moved)?;
+    header.sum_unsettled_quote = header.sum_unsettled_quote.safe_sub(moved)?;
+    Ok(moved)
+}
+
+/// One market's part of an account's margin, at the market's cached oracle price.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SeatRisk {
+    pub unrealized_pnl: i64,
+    /// Seat deposit + unsettled quote + unrealized PnL.
+    pub equity: i64,
+    /// Seat deposit + unsettled quote + unrealized losses only (profit is not margin).
+    pub margin_equity: i64,
+    pub seat_deposit: u64,
+    pub maintenance: u64,
+    /// Initial margin with every open order filled at its price (the worse side), plus what
+    /// buying above or selling below the oracle would lose at once.
+    pub initial: u64,
+}
+
+pub fn seat_risk(header: &MarketHeader, seat: &Seat) -> Result<SeatRisk, PerpError> {
+    let price = header.oracle_price;
+    let lot = header.lot_size;
+    let position = Position { base_lots: seat.base_lots, quote_entry: seat.quote_entry };
+    let unrealized_pnl = position.unrealized_pnl(lot, price)?;
+    let deposit: i64 = cast(seat.seat_deposit)?;
+    let cash = deposit.safe_add(seat.unsettled_quote)?;
+    let maintenance = header.brackets.maintenance_requirement(position.notional(lot, price)?)?;
+
+    let bids: i64 = cast(seat.open_bid_lots)?;
+    let asks: i64 = cast(seat.open_ask_lots)?;
+    let if_bids_fill = Position { base_lots: seat.base_lots.safe_add(bids)?, quote_entry: 0 };
+    let if_asks_fill = Position { base_lots: seat.base_lots.safe_sub(asks)?, quote_entry: 0 };
+    let bid_value: u64 = cast(lots_value(bids, lot, price, Rounding::Down)?)?;
+    let ask_value: u64 = cast(lots_value(asks, lot, price, Rounding::Up)?)?;
+    let bid_loss = seat.open_bid_notional.saturating_sub(bid_value);
+    let ask_loss = ask_value.saturating_sub(seat.open_ask_notional);
+    let initial_bids = header.brackets.initial_requirement(if_bids_fill.notional(lot, price)?)?.safe_add(bid_loss)?;
+    let initial_asks = header.brackets.initial_requirement(if_asks_fill.notional(lot, price)?)?.safe_add(ask_loss)?;
+    Ok(SeatRisk {
+        unrealized_pnl,
+        equity: cash.safe_add(unrealized_pnl)?,
+        margin_equity: cash.safe_add(unrealized_pnl.min(0))?,
+        seat_deposit: seat.seat_deposit,
+        maintenance,
+        initial: initial_bids.max(initial_asks),
+    })
+}
+
+/// An account's margin over all its markets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AccountRisk {
+    pub collateral: u64,
+    /// Collateral + seats' deposits and unsettled quote + unrealized PnL.
+    pub equity: i64,
+    /// As `equity`, counting unrealized losses but not profits.
+    pub margin_equity: i64,
+    pub seat_deposits: u64,
+    pub maintenance: u64,
+    pub initial: u64,
+}
+
+impl AccountRisk {
+    pub fn new(collateral: u64) -> Result<Self, PerpError> {
+        let c: i64 = cast(collateral)?;
+        Ok(Self { collateral, equity: c, margin_equity: c, ..Self::default() })
+    }
+
+    pub fn add(&mut self, seat: &SeatRisk) -> Result<(), PerpError> {
+        self.equity = self.equity.safe_add(seat.equity)?;
+        self.margin_equity = self.margin_equity.safe_add(seat.margin_equity)?;
+        self.seat_deposits = self.seat_deposits.safe_add(seat.seat_deposit)?;
+        self.maintenance = self.maintenance.safe_add(seat.maintenance)?;
+        self.initial = self.initial.safe_add(seat.initial)?;
+        Ok(())
+    }
+
+    pub fn below_maintenance(&self) -> Result<bool, PerpError> {
+        Ok(self.equity < cast::<i64, u64>(self.maintenance)?)
+    }
+
+    /// Whether margin equity covers the initial requirement.
+    pub fn meets_initial(&self) -> Result<bool, PerpError> {
+        Ok(self.margin_equity >= cast::<i64, u64>(self.initial)?)
+    }
+
+    /// What may leave the account: collateral not needed for initial margin, unrealized profit
+    /// and seat deposits excluded; never more than the collateral.
+    pub fn withdrawable(&self) -> Result<u64, PerpError> {
+        let deposits: i64 = cast(self.seat_deposits)?;
+        let initial: i64 = cast(self.initial)?;
+        let free = self.margin_equity.safe_sub(deposits)?.safe_sub(initial)?;
+        Ok(cast::<u64, i64>(free.max(0))?.min(self.collateral))
+    }
+}

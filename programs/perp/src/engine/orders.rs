@@ -1,0 +1,513 @@
+//! Placing, matching and cancelling orders on one market account. Fills settle the maker's seat
+//! in place; nothing here touches trader accounts or tokens: the handler settles seats into
+//! collateral and moves fees afterwards.
+use anchor_lang::prelude::*;
+
+use crate::error::PerpError;
+use crate::math::fixed::{apply_ppm, mul_div_u64, Rounding};
+use crate::math::position::{lot_notional, Position};
+use crate::math::safe::{cast, SafeMath};
+use crate::state::book::{OrderNode, Side, NIL};
+use crate::state::market::{MarketStatus, MarketView, Seat, ASK_BIT, MAX_ORDERS_PER_SEAT};
+
+/// Most fills one taker order makes; the rest follows the order's type.
+pub const MAX_FILLS_PER_ORDER: usize = 64;
+/// Most resting orders one taker order may cancel while matching (outside the fill band,
+/// self-trade, reduce-only that can no longer reduce). Matching stops when it is reached.
+pub const MAX_CANCELS_PER_ORDER: usize = 16;
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderSide {
+    Buy,
+    Sell,
+}
+
+impl OrderSide {
+    /// The book side an order of this side rests on.
+    pub fn book_side(self) -> Side {
+        match self {
+            OrderSide::Buy => Side::Bid,
+            OrderSide::Sell => Side::Ask,
+        }
+    }
+
+    /// +1 for buys, -1 for sells.
+    pub fn sign(self) -> i64 {
+        match self {
+            OrderSide::Buy => 1,
+            OrderSide::Sell => -1,
+        }
+    }
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderType {
+    /// Takes what crosses, rests the rest.
+    Limit,
+    /// Rejected if it would take; otherwise rests.
+    PostOnly,
+    /// Takes what crosses, cancels the rest.
+    ImmediateOrCancel,
+    /// Takes up to `price` (the worst acceptable price), cancels the rest.
+    Market,
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrderParams {
+    pub side: OrderSide,
+    pub order_type: OrderType,
+    /// Limit price (quote per base at 1e6, on the tick); for `Market`, the worst price.
+    pub price: u64,
+    pub base_lots: u64,
+    pub reduce_only: bool,
+    pub client_order_id: u64,
+}
+
+/// Why a resting order left the book without filling.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CancelReason {
+    /// Its owner cancelled it.
+    User,
+    /// It was priced outside the fill band when a taker reached it.
+    OutsideFillBand,
+    /// Its owner's own taker order reached it (self-trade prevention cancels the resting order).
+    SelfTrade,
+    /// A better order took its place on a full book side.
+    Evicted,
+    /// Reduce-only and its owner's position can no longer be reduced by it.
+    ReduceOnly,
+    /// Liquidation cleared the account's orders.
+    Liquidation,
+}
+
+/// One fill, with both sides' figures (token units).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FillRecord {
+    pub maker_seat: u32,
+    pub maker_trader: Pubkey,
+    pub maker_order_seq: u64,
+    pub maker_client_order_id: u64,
+    pub price: u64,
+    pub base_lots: u64,
+    pub maker_fee: u64,
+    pub taker_fee: u64,
+    pub maker_realized_pnl: i64,
+    pub taker_realized_pnl: i64,
+}
+
+/// A resting order that left the book without filling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CancelRecord {
+    pub seat: u32,
+    pub trader: Pubkey,
+    pub order_seq: u64,
+    pub client_order_id: u64,
+    pub side: OrderSide,
+    pub price: u64,
+    pub base_lots: u64,
+    pub reason: CancelReason,
+}
+
+/// What placing an order did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlaceOutcome {
+    pub order_seq: u64,
+    pub filled_lots: u64,
+    pub fills: Vec<FillRecord>,
+    pub cancels: Vec<CancelRecord>,
+    /// Lots left resting on the book.
+    pub rested_lots: u64,
+    /// Fees charged (maker + taker), split between the fee pool and the insurance fund.
+    pub fees_to_pool: u64,
+    pub fees_to_insurance: u64,
+}
+
+/// Validates and places `params` for the trader in seat `taker_seat` at the cached oracle price,
+/// matching first. Every rejection happens before any state changes, except margin and open
+/// interest which the caller checks on the result (the transaction then reverts as a whole).
+pub fn place_order(
+    market: &mut MarketView,
+    taker_seat: u32,
+    params: &OrderParams,
+) -> core::result::Result<PlaceOutcome, PerpError> {
+    validate(market, taker_seat, params)?;
+    let header = &mut *market.header;
+    let order_seq = header.next_order_seq;
+    header.next_order_seq = order_seq.safe_add(1)?;
+    let mut outcome = PlaceOutcome { order_seq, ..PlaceOutcome::default() };
+    let open_interest_before = header.open_interest_lots;
+
+    if params.order_type == OrderType::PostOnly {
+        if let Some(best) = market.book(opposite(params.side)).best() {
+            let node = market.book(opposite(params.side)).get(best)?;
+            if crosses(params.side, params.price, node.price) {
+                return Err(PerpError::PostOnlyWouldCross);
+            }
+        }
+    }
+    let mut remaining = if params.reduce_only {
+        params.base_lots.min(reducible_lots(market.seat(taker_seat)?, params.side))
+    } else {
+        params.base_lots
+    };
+    remaining = match_against_book(market, taker_seat, params, remaining, &mut outcome)?;
+
+    let rests = matches!(params.order_type, OrderType::Limit | OrderType::PostOnly);
+    if rests && remaining > 0 {
+        rest_order(market, taker_seat, params, order_seq, remaining, &mut outcome)?;
+        outcome.rested_lots = remaining;
+    }
+    let header = &*market.header;
+    if header.open_interest_lots > header.max_open_interest_lots && header.open_interest_lots > open_interest_before {
+        return Err(PerpError::OpenInterestCap);
+    }
+    Ok(outcome)
+}
+
+fn validate(market: &MarketView, taker_seat: u32, params: &OrderParams) -> core::result::Result<(), PerpError> {
+    let header = &*market.header;
+    if params.base_lots == 0 || params.base_lots > i64::MAX as u64 {
+        return Err(PerpError::InvalidOrderSize);
+    }
+    if MarketStatus::try_from(header.status)? == MarketStatus::ReduceOnly && !params.reduce_only {
+        return Err(PerpError::MarketReduceOnly);
+    }
+    let oracle = header.oracle_price;
+    let reference_price = if params.order_type == OrderType::Market {
+        if params.price == 0 {
+            return Err(PerpError::MissingWorstPrice);
+        }
+        oracle
+    } else {
+        if params.price == 0 || params.price % header.tick_size != 0 {
+            return Err(PerpError::PriceNotOnTick);
+        }
+        let band = apply_ppm(oracle, u64::from(header.price_band_ppm), Rounding::Down)?;
+        if params.price < oracle.saturating_sub(band) || params.price > oracle.safe_add(band)? {
+            return Err(PerpError::PriceOutsideBand);
+        }
+        params.price
+    };
+    let notional = order_notional(header.lot_size, params.base_lots, reference_price)?;
+    if notional < header.min_order_notional {
+        return Err(PerpError::OrderBelowMinNotional);
+    }
+    if params.reduce_only && reducible_lots(market.seat(taker_seat)?, params.side) < params.base_lots {
+        return Err(PerpError::ReduceOnlyViolation);
+    }
+    Ok(())
+}
+
+/// Notional of `lots` at `price` rounded up (oracle prices need not be on the tick).
+fn order_notional(lot_size: u64, lots: u64, price: u64) -> core::result::Result<u64, PerpError> {
+    let base = lots.safe_mul(lot_size)?;
+    mul_div_u64(base, price, crate::math::BASE_PRECISION, Rounding::Up)
+}
+
+/// Lots an order of `side` can take off the seat's position without flipping it.
+fn reducible_lots(seat: &Seat, side: OrderSide) -> u64 {
+    match side {
+        OrderSide::Buy if seat.base_lots < 0 => seat.base_lots.unsigned_abs(),
+        OrderSide::Sell if seat.base_lots > 0 => seat.base_lots.unsigned_abs(),
+        _ => 0,
+    }
+}
+
+fn opposite(side: OrderSide) -> Side {
+    match side {
+        OrderSide::Buy => Side::Ask,
+        OrderSide::Sell => Side::Bid,
+    }
+}
+
+/// Whether a taker of `side` with limit `limit` may trade at `resting_price`.
+fn crosses(side: OrderSide, limit: u64, resting_price: u64) -> bool {
+    match side {
+        OrderSide::Buy => resting_price <= limit,
+        OrderSide::Sell => resting_price >= limit,
+    }
+}
+
+/// Walks the opposite side from its best order, filling while it crosses; returns the lots left.
+fn match_against_book(
+    market: &mut MarketView,
+    taker_seat: u32,
+    params: &OrderParams,
+    mut remaining: u64,
+    outcome: &mut PlaceOutcome,
+) -> core::result::Result<u64, PerpError> {
+    let maker_book_side = opposite(params.side);
+    let maker_side = match params.side {
+        OrderSide::Buy => OrderSide::Sell,
+        OrderSide::Sell => OrderSide::Buy,
+    };
+    let oracle = market.header.oracle_price;
+    let fill_band = apply_ppm(oracle, u64::from(market.header.fill_band_ppm), Rounding::Down)?;
+    let (band_low, band_high) = (oracle.saturating_sub(fill_band), oracle.safe_add(fill_band)?);
+    while remaining > 0 && outcome.fills.len() < MAX_FILLS_PER_ORDER && outcome.cancels.len() < MAX_CANCELS_PER_ORDER {
+        let Some(index) = market.book(maker_book_side).best() else { break };
+        let node = *market.book(maker_book_side).get(index)?;
+        if !crosses(params.side, params.price, node.price) {
+            break;
+        }
+        let reason = if node.price < band_low || node.price > band_high {
+            Some(CancelReason::OutsideFillBand)
+        } else if node.seat == taker_seat {
+            Some(CancelReason::SelfTrade)
+        } else if node.reduce_only != 0 && reducible_lots(market.seat(node.seat)?, maker_side) == 0 {
+            Some(CancelReason::ReduceOnly)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            outcome.cancels.push(remove_resting(market, maker_book_side, index, reason)?);
+            continue;
+        }
+        let mut lots = remaining.min(node.base_lots);
+        if node.reduce_only != 0 {
+            lots = lots.min(reducible_lots(market.seat(node.seat)?, maker_side));
+        }
+        let fill = fill(market, taker_seat, params.side, index, &node, lots)?;
+        outcome.filled_lots = outcome.filled_lots.safe_add(lots)?;
+        remaining = remaining.safe_sub(lots)?;
+        split_fees(market, fill.maker_fee.safe_add(fill.taker_fee)?, outcome)?;
+        outcome.fills.push(fill);
+    }
+    Ok(remaining)
+}
+
+/// Applies one fill of `lots` between the taker and the resting order `index`.
+fn fill(
+    market: &mut MarketView,
+    taker_seat: u32,
+    taker_side: OrderSide,
+    index: u32,
+    node: &OrderNode,
+    lots: u64,
+) -> core::result::Result<FillRecord, PerpError> {
+    let header = &*market.header;
+    let per_lot = lot_notional(header.lot_size, node.price)?;
+    let notional = per_lot.safe_mul(lots)?;
+    let taker_fee = apply_ppm(notional, u64::from(header.taker_fee_ppm), Rounding::Up)?;
+    let maker_fee = apply_ppm(notional, u64::from(header.maker_fee_ppm), Rounding::Up)?;
+    let signed_lots: i64 = cast(lots)?;
+    let taker_delta = signed_lots.safe_mul(taker_side.sign())?;
+
+    // The resting order shrinks (or leaves the book) and its reservation with it.
+    let maker_book_side = opposite(taker_side);
+    let left = node.base_lots.safe_sub(lots)?;
+    if left == 0 {
+        market.book_mut(maker_book_side).remove(index)?;
+    } else {
+        market.book_mut(maker_book_side).get_mut(index)?.base_lots = left;
+    }
+    let maker = market.seat_mut(node.seat)?;
+    release_reservation(maker, maker_book_side, lots, notional)?;
+    if left == 0 {
+        forget_order(maker, maker_book_side, index)?;
+    }
+    let maker_trader = maker.trader;
+    let maker_realized = apply_to_seat(market, node.seat, taker_delta.checked_neg().ok_or(PerpError::MathOverflow)?, per_lot, maker_fee)?;
+    let taker_realized = apply_to_seat(market, taker_seat, taker_delta, per_lot, taker_fee)?;
+    Ok(FillRecord {
+        maker_seat: node.seat,
+        maker_trader,
+        maker_order_seq: node.seq,
+        maker_client_order_id: node.client_order_id,
+        price: node.price,
+        base_lots: lots,
+        maker_fee,
+        taker_fee,
+        maker_realized_pnl: maker_realized,
+        taker_realized_pnl: taker_realized,
+    })
+}
+
+/// Applies a fill to a seat's position and charges its fee; keeps the market's totals (sum of
+/// cost bases, sum of unsettled quote, open interest) in step. Returns the realized PnL.
+fn apply_to_seat(
+    market: &mut MarketView,
+    seat_index: u32,
+    delta_lots: i64,
+    per_lot: u64,
+    fee: u64,
+) -> core::result::Result<i64, PerpError> {
+    let seat = market.seat_mut(seat_index)?;
+    let mut position = Position { base_lots: seat.base_lots, quote_entry: seat.quote_entry };
+    let (long_before, entry_before) = (seat.base_lots.max(0), seat.quote_entry);
+    let realized = position.apply_fill(delta_lots, per_lot)?;
+    let fee_signed: i64 = cast(fee)?;
+    let unsettled_delta = realized.safe_sub(fee_signed)?;
+    seat.base_lots = position.base_lots;
+    seat.quote_entry = position.quote_entry;
+    seat.unsettled_quote = seat.unsettled_quote.safe_add(unsettled_delta)?;
+    seat.realized_pnl = seat.realized_pnl.safe_add(realized)?;
+    let long_after = seat.base_lots.max(0);
+    let header = &mut *market.header;
+    header.sum_quote_entry = header.sum_quote_entry.safe_add(position.quote_entry.safe_sub(entry_before)?)?;
+    header.sum_unsettled_quote = header.sum_unsettled_quote.safe_add(unsettled_delta)?;
+    let oi: i64 = cast(header.open_interest_lots)?;
+    header.open_interest_lots = cast(oi.safe_add(long_after.safe_sub(long_before)?)?)?;
+    Ok(realized)
+}
+
+/// Splits fees between the fee pool and the insurance fund (the insurance share rounded up).
+fn split_fees(market: &MarketView, fees: u64, outcome: &mut PlaceOutcome) -> core::result::Result<(), PerpError> {
+    let to_insurance = apply_ppm(fees, u64::from(market.header.fee_insurance_share_ppm), Rounding::Up)?.min(fees);
+    outcome.fees_to_insurance = outcome.fees_to_insurance.safe_add(to_insurance)?;
+    outcome.fees_to_pool = outcome.fees_to_pool.safe_add(fees.safe_sub(to_insurance)?)?;
+    Ok(())
+}
+
+/// Rests `lots` of the taker's order; on a full side it evicts the worst order if the new one
+/// beats it.
+fn rest_order(
+    market: &mut MarketView,
+    seat_index: u32,
+    params: &OrderParams,
+    order_seq: u64,
+    lots: u64,
+    outcome: &mut PlaceOutcome,
+) -> core::result::Result<(), PerpError> {
+    let side = params.side.book_side();
+    if market.seat(seat_index)?.order_count as usize >= MAX_ORDERS_PER_SEAT {
+        return Err(PerpError::TooManyOpenOrders);
+    }
+    if market.book(side).is_full() {
+        let worst = market.book(side).worst().ok_or(PerpError::BookSideFull)?;
+        let worst_price = market.book(side).get(worst)?.price;
+        let beats = match side {
+            Side::Bid => params.price > worst_price,
+            Side::Ask => params.price < worst_price,
+        };
+        if !beats {
+            return Err(PerpError::BookSideFull);
+        }
+        outcome.cancels.push(remove_resting(market, side, worst, CancelReason::Evicted)?);
+    }
+    let node = OrderNode {
+        price: params.price,
+        base_lots: lots,
+        seq: order_seq,
+        client_order_id: params.client_order_id,
+        seat: seat_index,
+        left: NIL,
+        right: NIL,
+        height: 0,
+        reduce_only: u8::from(params.reduce_only),
+        _padding: [0; 2],
+    };
+    let index = market.book_mut(side).insert(node)?;
+    let notional = lot_notional(market.header.lot_size, params.price)?.safe_mul(lots)?;
+    let seat = market.seat_mut(seat_index)?;
+    let slot = seat.orders.iter().position(|o| *o == NIL).ok_or(PerpError::TooManyOpenOrders)?;
+    seat.orders[slot] = encode_order(side, index);
+    seat.order_count = seat.order_count.safe_add(1)?;
+    match side {
+        Side::Bid => {
+            seat.open_bid_lots = seat.open_bid_lots.safe_add(lots)?;
+            seat.open_bid_notional = seat.open_bid_notional.safe_add(notional)?;
+        }
+        Side::Ask => {
+            seat.open_ask_lots = seat.open_ask_lots.safe_add(lots)?;
+            seat.open_ask_notional = seat.open_ask_notional.safe_add(notional)?;
+        }
+    }
+    Ok(())
+}
+
+fn encode_order(side: Side, index: u32) -> u32 {
+    match side {
+        Side::Bid => index,
+        Side::Ask => index | ASK_BIT,
+    }
+}
+
+/// The book side and node index a seat's order slot refers to.
+pub fn decode_order(slot: u32) -> (Side, u32) {
+    if slot & ASK_BIT != 0 {
+        (Side::Ask, slot & !ASK_BIT)
+    } else {
+        (Side::Bid, slot)
+    }
+}
+
+fn release_reservation(seat: &mut Seat, side: Side, lots: u64, notional: u64) -> core::result::Result<(), PerpError> {
+    match side {
+        Side::Bid => {
+            seat.open_bid_lots = seat.open_bid_lots.safe_sub(lots)?;
+            seat.open_bid_notional = seat.open_bid_notional.safe_sub(notional)?;
+        }
+        Side::Ask => {
+            seat.open_ask_lots = seat.open_ask_lots.safe_sub(lots)?;
+            seat.open_ask_notional = seat.open_ask_notional.safe_sub(notional)?;
+        }
+    }
+    Ok(())
+}
+
+fn forget_order(seat: &mut Seat, side: Side, index: u32) -> core::result::Result<(), PerpError> {
+    let code = encode_order(side, index);
+    let slot = seat.orders.iter().position(|o| *o == code).ok_or(PerpError::OrderNotFound)?;
+    seat.orders[slot] = NIL;
+    seat.order_count = seat.order_count.safe_sub(1)?;
+    Ok(())
+}
+
+/// Takes a resting order off the book and releases its owner's reservation.
+pub fn remove_resting(
+    market: &mut MarketView,
+    side: Side,
+    index: u32,
+    reason: CancelReason,
+) -> core::result::Result<CancelRecord, PerpError> {
+    let node = market.book_mut(side).remove(index)?;
+    let notional = lot_notional(market.header.lot_size, node.price)?.safe_mul(node.base_lots)?;
+    let seat = market.seat_mut(node.seat)?;
+    release_reservation(seat, side, node.base_lots, notional)?;
+    forget_order(seat, side, index)?;
+    Ok(CancelRecord {
+        seat: node.seat,
+        trader: seat.trader,
+        order_seq: node.seq,
+        client_order_id: node.client_order_id,
+        side: match side {
+            Side::Bid => OrderSide::Buy,
+            Side::Ask => OrderSide::Sell,
+        },
+        price: node.price,
+        base_lots: node.base_lots,
+        reason,
+    })
+}
+
+/// Cancels the seat's order with `client_order_id` (the first one found).
+pub fn cancel_by_client_id(
+    market: &mut MarketView,
+    seat_index: u32,
+    client_order_id: u64,
+) -> core::result::Result<CancelRecord, PerpError> {
+    let seat = *market.seat(seat_index)?;
+    for slot in seat.orders.iter().copied().filter(|o| *o != NIL) {
+        let (side, index) = decode_order(slot);
+        if market.book(side).get(index)?.client_order_id == client_order_id {
+            return remove_resting(market, side, index, CancelReason::User);
+        }
+    }
+    Err(PerpError::OrderNotFound)
+}
+
+/// Cancels every order of the seat.
+pub fn cancel_all(
+    market: &mut MarketView,
+    seat_index: u32,
+    reason: CancelReason,
+) -> core::result::Result<Vec<CancelRecord>, PerpError> {
+    let seat = *market.seat(seat_index)?;
+    let mut cancels = Vec::with_capacity(seat.order_count as usize);
+    for slot in seat.orders.iter().copied().filter(|o| *o != NIL) {
+        let (side, index) = decode_order(slot);
+        cancels.push(remove_resting(market, side, index, reason)?);
+    }
+    Ok(cancels)
+}

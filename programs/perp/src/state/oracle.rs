@@ -1,0 +1,85 @@
+//! Oracles: the keeper-pushed `PushOracle` account and reading a market's oracle (push or Pyth
+//! pull) with its guards.
+use anchor_lang::prelude::*;
+use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
+
+use crate::error::PerpError;
+use crate::math::oracle::{validated_price, OracleGuard, OracleReading};
+use crate::state::market::{MarketHeader, OracleKind};
+
+/// A price pushed by its authority (the exchange's keeper): PDA `["push_oracle", symbol]`.
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct PushOracle {
+    pub authority: Pubkey,
+    pub symbol: [u8; 16],
+    pub price: i64,
+    pub conf: u64,
+    pub exponent: i32,
+    pub publish_time: i64,
+}
+
+impl PushOracle {
+    pub fn reading(&self) -> OracleReading {
+        OracleReading { price: self.price, conf: self.conf, exponent: self.exponent, publish_time: self.publish_time }
+    }
+
+    /// Applies a new reading: positive price, strictly later publish time.
+    pub fn update(&mut self, price: i64, conf: u64, publish_time: i64) -> core::result::Result<(), PerpError> {
+        if price <= 0 {
+            return Err(PerpError::NonPositiveOraclePrice);
+        }
+        if publish_time <= self.publish_time {
+            return Err(PerpError::OraclePublishTimeNotIncreasing);
+        }
+        (self.price, self.conf, self.publish_time) = (price, conf, publish_time);
+        Ok(())
+    }
+}
+
+/// The pull-oracle program whose `PriceUpdateV2` accounts the exchange reads.
+pub const PYTH_RECEIVER_ID: Pubkey = pyth_solana_receiver_sdk::ID;
+
+/// The raw reading of `oracle` if it is `header`'s oracle: the right account (push) or feed
+/// (Pyth), owned by the right program, fully verified (Pyth).
+pub fn oracle_reading(header: &MarketHeader, oracle: &AccountInfo) -> core::result::Result<OracleReading, PerpError> {
+    match OracleKind::try_from(header.oracle_kind)? {
+        OracleKind::Push => {
+            if *oracle.key != header.oracle || *oracle.owner != crate::ID {
+                return Err(PerpError::ForeignOracle);
+            }
+            let data = oracle.try_borrow_data().map_err(|_| PerpError::InvalidOracleAccount)?;
+            let push = PushOracle::try_deserialize(&mut &data[..]).map_err(|_| PerpError::InvalidOracleAccount)?;
+            Ok(push.reading())
+        }
+        OracleKind::Pyth => {
+            if *oracle.owner != PYTH_RECEIVER_ID {
+                return Err(PerpError::ForeignOracle);
+            }
+            let data = oracle.try_borrow_data().map_err(|_| PerpError::InvalidOracleAccount)?;
+            let update = PriceUpdateV2::try_deserialize(&mut &data[..]).map_err(|_| PerpError::InvalidOracleAccount)?;
+            if update.price_message.feed_id != header.oracle.to_bytes() {
+                return Err(PerpError::ForeignOracle);
+            }
+            if update.verification_level != VerificationLevel::Full {
+                return Err(PerpError::OracleNotFullyVerified);
+            }
+            let m = &update.price_message;
+            Ok(OracleReading { price: m.price, conf: m.conf, exponent: m.exponent, publish_time: m.publish_time })
+        }
+    }
+}
+
+/// Reads, validates and caches the market's oracle price at `now`; returns the price (1e6).
+pub fn refresh_oracle_price(
+    header: &mut MarketHeader,
+    oracle: &AccountInfo,
+    now: i64,
+) -> core::result::Result<u64, PerpError> {
+    let reading = oracle_reading(header, oracle)?;
+    let guard = OracleGuard { max_age_secs: header.oracle_max_age_secs, max_conf_ppm: header.oracle_max_conf_ppm };
+    let price = validated_price(&reading, &guard, now)?;
+    header.oracle_price = price;
+    header.oracle_publish_time = reading.publish_time;
+    Ok(price)
+}
