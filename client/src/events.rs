@@ -1,15 +1,73 @@
-//! Reading the program's events back from transaction logs ("Program data: <base64>" lines).
+//! Reading the program's events back from transaction logs. Only lines logged while this program
+//! is the one executing count (a program it calls, or one calling it, cannot forge its events).
+//! SBF builds log `Program data: <base64>`; the native runtimes log `Program log: data: <base64>`
+//! (perp-migrations' `event_logs`).
 use anchor_lang::{AnchorDeserialize, Discriminator};
 use base64::Engine;
 
+/// The base64 payloads this program logged, in order.
+pub fn program_data(logs: &[String]) -> Vec<Vec<u8>> {
+    let id = perp::ID.to_string();
+    let mut stack: Vec<bool> = Vec::new(); // is the frame ours?
+    let mut out = Vec::new();
+    for line in logs {
+        if let Some(rest) = line.strip_prefix("Program ") {
+            if let Some((program, _depth)) = rest.split_once(" invoke [") {
+                stack.push(program == id);
+                continue;
+            }
+            if rest.ends_with(" success") || rest.contains(" failed: ") {
+                stack.pop();
+                continue;
+            }
+        }
+        if stack.last() != Some(&true) {
+            continue;
+        }
+        let payload = line.strip_prefix("Program data: ").or_else(|| line.strip_prefix("Program log: data: "));
+        if let Some(payload) = payload {
+            for field in payload.split(' ') {
+                if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(field) {
+                    out.push(bytes);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Every event of type `E` in `logs`, in order.
 pub fn decode<E: AnchorDeserialize + Discriminator>(logs: &[String]) -> Vec<E> {
-    logs.iter()
-        .filter_map(|line| line.strip_prefix("Program data: "))
-        .filter_map(|data| base64::engine::general_purpose::STANDARD.decode(data).ok())
+    program_data(logs)
+        .into_iter()
         .filter_map(|bytes| {
             let body = bytes.strip_prefix(E::DISCRIMINATOR)?;
             E::deserialize(&mut &body[..]).ok()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_programs_frames_count() {
+        let ours = perp::ID.to_string();
+        let logs: Vec<String> = [
+            format!("Program {ours} invoke [1]"),
+            "Program log: Instruction: Deposit".to_string(),
+            "Program TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA invoke [2]".to_string(),
+            "Program data: AAAA".to_string(), // logged by the token program: not ours
+            "Program TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA success".to_string(),
+            "Program data: AQID".to_string(),
+            "Program log: data: BAUG".to_string(),
+            format!("Program {ours} consumed 100 of 200000 compute units"),
+            format!("Program {ours} success"),
+            "Program data: BwgJ".to_string(), // outside any frame
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(program_data(&logs), vec![vec![1, 2, 3], vec![4, 5, 6]]);
+    }
 }

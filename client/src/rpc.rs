@@ -18,6 +18,8 @@ use crate::chain::{Chain, TxOutcome};
 /// Attempts for a transaction that fails before reaching the program (blockhash not yet known,
 /// node warming up); a transaction the program rejects is never retried.
 pub const SEND_ATTEMPTS: u32 = 8;
+/// Attempts to read a just-confirmed transaction back from the node's history (100 ms apart).
+pub const HISTORY_ATTEMPTS: u32 = 50;
 
 pub struct RpcChain {
     pub rpc: RpcClient,
@@ -29,14 +31,26 @@ impl RpcChain {
         Self { rpc: RpcClient::new_with_commitment(url, CommitmentConfig::confirmed()), payer }
     }
 
-    /// The program logs of a confirmed transaction.
+    /// The program logs of a confirmed transaction. The node records a transaction's status a
+    /// moment after confirming it, so a missing transaction is asked for again.
     pub async fn transaction_logs(&self, signature: &Signature) -> anyhow::Result<Vec<String>> {
         let config = RpcTransactionConfig {
             encoding: Some(UiTransactionEncoding::Base64),
             commitment: Some(CommitmentConfig::confirmed()),
             max_supported_transaction_version: Some(0),
         };
-        let tx = self.rpc.get_transaction_with_config(signature, config).await?;
+        let mut attempt = 1;
+        let tx = loop {
+            match self.rpc.get_transaction_with_config(signature, config).await {
+                Ok(tx) => break tx,
+                Err(e) if attempt < HISTORY_ATTEMPTS => {
+                    tracing::debug!(attempt, error = %e, "transaction not in history yet");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(anyhow::anyhow!("logs of {signature}: {e}")),
+            }
+        };
         let logs = match tx.transaction.meta.map(|m| m.log_messages) {
             Some(OptionSerializer::Some(logs)) => logs,
             _ => Vec::new(),

@@ -3,6 +3,7 @@
 //! place that registers the program as a native builtin.
 pub mod bootstrap;
 pub mod config;
+pub mod event_logs;
 pub mod localnet;
 pub mod native;
 pub mod tokens;

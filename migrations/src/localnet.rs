@@ -31,7 +31,7 @@ pub struct Localnet {
 impl Localnet {
     /// Starts the bank, creates the collateral mint and bootstraps the exchange from `config`.
     pub async fn start(config: &Config) -> anyhow::Result<Self> {
-        let ctx = native::program_test().start_with_context().await;
+        let ctx = native::start_bank().await;
         let mut net = Self::new(ctx);
         let Deployment { admin, mint, mint_authority } = bootstrap::bootstrap_with_new_mint(&mut net, config).await?;
         (net.admin, net.mint, net.mint_authority) = (admin, mint, mint_authority);
@@ -49,7 +49,13 @@ impl Localnet {
     }
 
     fn new(ctx: ProgramTestContext) -> Self {
-        Self { ctx, admin: Keypair::new(), mint: Pubkey::default(), mint_authority: Keypair::new(), sent: HashSet::new() }
+        Self {
+            ctx,
+            admin: Keypair::new(),
+            mint: Pubkey::default(),
+            mint_authority: Keypair::new(),
+            sent: HashSet::new(),
+        }
     }
 
     /// Signs with the payer and `signers` and processes the transaction; the error is the bank's,
@@ -132,12 +138,15 @@ impl Localnet {
         let Some(account) = self.ctx.banks_client.get_account(*address).await? else {
             return Ok(None);
         };
-        let decoded = T::try_deserialize(&mut account.data.as_slice()).map_err(|e| anyhow::anyhow!("decode {address}: {e}"))?;
+        let decoded =
+            T::try_deserialize(&mut account.data.as_slice()).map_err(|e| anyhow::anyhow!("decode {address}: {e}"))?;
         Ok(Some(decoded))
     }
 
     pub async fn exchange(&mut self) -> anyhow::Result<Exchange> {
-        self.program_account(&pda::exchange()).await?.ok_or_else(|| anyhow::anyhow!("the exchange account does not exist"))
+        self.program_account(&pda::exchange())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the exchange account does not exist"))
     }
 
     pub async fn trader(&mut self, owner: &Pubkey, sub_account_id: u16) -> anyhow::Result<Option<Trader>> {

@@ -27,6 +27,14 @@ pub fn builtin_function() -> solana_program_runtime::invoke_context::BuiltinFunc
     function.unwrap_or_else(|| unreachable!("processor! returns Some"))
 }
 
+/// Starts a program-test bank with the program registered (see `program_test`) and makes the
+/// program's events reach the transaction logs under the native runtime.
+pub async fn start_bank() -> solana_program_test::ProgramTestContext {
+    let ctx = program_test().start_with_context().await;
+    crate::event_logs::install();
+    ctx
+}
+
 /// A `ProgramTest` with the program registered. It runs natively unless SBF_OUT_DIR or
 /// BPF_OUT_DIR is set, in which case program-test loads `perp.so` from there instead.
 pub fn program_test() -> ProgramTest {

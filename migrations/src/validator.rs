@@ -4,6 +4,7 @@ use anchor_lang::prelude::Pubkey;
 use perp_client::rpc::RpcChain;
 use solana_account::{Account, AccountSharedData};
 use solana_program_runtime::loaded_programs::ProgramCacheEntry;
+use solana_rpc::rpc::JsonRpcConfig;
 use solana_sdk::signature::Keypair;
 use solana_test_validator::{TestValidator, TestValidatorGenesis};
 
@@ -29,6 +30,7 @@ impl LocalValidator {
         // solana-program-test's native syscall stubs (CPI, sysvars for native programs) are
         // process-global and installed when its first bank starts.
         let _ = solana_program_test::ProgramTest::default().start().await;
+        crate::event_logs::install();
 
         let mut genesis = TestValidatorGenesis::default();
         // The program account lives in genesis (owner = native loader, executable), so no frozen
@@ -43,6 +45,12 @@ impl LocalValidator {
                 rent_epoch: 0,
             }),
         );
+        // Transaction history on, so clients can read a transaction's logs (and our events) back.
+        genesis.rpc_config(JsonRpcConfig {
+            enable_rpc_transaction_history: true,
+            enable_extended_tx_metadata_storage: true,
+            ..JsonRpcConfig::default_for_test()
+        });
         if let Some(port) = rpc_port {
             genesis.rpc_port(port);
         }

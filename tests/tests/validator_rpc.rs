@@ -50,7 +50,10 @@ async fn exchange_over_json_rpc() {
     let data = chain.account(&pda::exchange()).await.unwrap().expect("exchange account");
     let exchange = accounts::exchange(&data.data).unwrap();
     assert_eq!(exchange.ledger.insurance_fund, config.exchange.insurance_fund_units().unwrap());
-    assert_eq!(tokens::token_balance(&mut chain, &pda::insurance_vault()).await.unwrap(), exchange.ledger.insurance_fund);
+    assert_eq!(
+        tokens::token_balance(&mut chain, &pda::insurance_vault()).await.unwrap(),
+        exchange.ledger.insurance_fund
+    );
 
     deposit_and_withdraw_with_events(&net, &mut chain).await;
     rejected_withdrawal_changes_no_balance(&net, &mut chain).await;
@@ -74,7 +77,10 @@ async fn deposit_and_withdraw_with_events(net: &LocalValidator, chain: &mut RpcC
     let event = &events::decode::<CollateralDeposited>(&deposited.logs)[0];
     assert_eq!((event.amount, event.collateral_after), (600 * USDC, 600 * USDC));
 
-    let withdrawn = chain.send(&[instructions::withdraw(&owner, 0, &alice.token_account, 250 * USDC)], &[&alice.owner]).await.unwrap();
+    let withdrawn = chain
+        .send(&[instructions::withdraw(&owner, 0, &alice.token_account, 250 * USDC)], &[&alice.owner])
+        .await
+        .unwrap();
     let event = &events::decode::<CollateralWithdrawn>(&withdrawn.logs)[0];
     assert_eq!((event.amount, event.collateral_after), (250 * USDC, 350 * USDC));
 
@@ -87,7 +93,8 @@ async fn deposit_and_withdraw_with_events(net: &LocalValidator, chain: &mut RpcC
 async fn rejected_withdrawal_changes_no_balance(net: &LocalValidator, chain: &mut RpcChain) {
     let bob = wallet(net, chain, 100 * USDC).await;
     let owner = bob.owner.pubkey();
-    let ixs = [instructions::open_trader(&owner, &owner, 0), instructions::deposit(&owner, 0, &bob.token_account, 40 * USDC)];
+    let ixs =
+        [instructions::open_trader(&owner, &owner, 0), instructions::deposit(&owner, 0, &bob.token_account, 40 * USDC)];
     chain.send(&ixs, &[&bob.owner]).await.unwrap();
     let vault_before = tokens::token_balance(chain, &pda::vault()).await.unwrap();
 

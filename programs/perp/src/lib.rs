@@ -5,6 +5,19 @@
 
 use anchor_lang::prelude::*;
 
+/// Emits an Anchor event. On SBF this is `emit!` (the `sol_log_data` syscall: `Program data:`).
+/// Anchor's native build drops event data, so natively it goes through the syscall stubs, which
+/// the native runtimes here log into the transaction (perp-migrations' `event_logs`).
+macro_rules! emit_event {
+    ($event:expr) => {{
+        let data = anchor_lang::Event::data(&$event);
+        #[cfg(target_os = "solana")]
+        anchor_lang::solana_program::log::sol_log_data(&[&data]);
+        #[cfg(not(target_os = "solana"))]
+        solana_sysvar::program_stubs::sol_log_data(&[&data]);
+    }};
+}
+
 pub mod engine;
 pub mod error;
 pub mod events;

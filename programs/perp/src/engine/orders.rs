@@ -307,7 +307,13 @@ fn fill(
         forget_order(maker, maker_book_side, index)?;
     }
     let maker_trader = maker.trader;
-    let maker_realized = apply_to_seat(market, node.seat, taker_delta.checked_neg().ok_or(PerpError::MathOverflow)?, per_lot, maker_fee)?;
+    let maker_realized = apply_to_seat(
+        market,
+        node.seat,
+        taker_delta.checked_neg().ok_or(PerpError::MathOverflow)?,
+        per_lot,
+        maker_fee,
+    )?;
     let taker_realized = apply_to_seat(market, taker_seat, taker_delta, per_lot, taker_fee)?;
     Ok(FillRecord {
         maker_seat: node.seat,

@@ -22,7 +22,7 @@ pub struct AcceptAdmin<'info> {
 pub fn handle_set_exchange_params(ctx: Context<AdminOnly>, params: ExchangeParams) -> Result<()> {
     params.validate()?;
     ctx.accounts.exchange.params = params;
-    emit!(ExchangeParamsSet { params });
+    emit_event!(ExchangeParamsSet { params });
     Ok(())
 }
 
@@ -31,14 +31,14 @@ pub fn handle_set_pause_flags(ctx: Context<AdminOnly>, flags: u8) -> Result<()> 
     let exchange = &mut ctx.accounts.exchange;
     let old_flags = exchange.pause_flags;
     exchange.pause_flags = flags;
-    emit!(PauseFlagsSet { old_flags, new_flags: flags });
+    emit_event!(PauseFlagsSet { old_flags, new_flags: flags });
     Ok(())
 }
 
 pub fn handle_propose_admin(ctx: Context<AdminOnly>, new_admin: Pubkey) -> Result<()> {
     let exchange = &mut ctx.accounts.exchange;
     exchange.pending_admin = new_admin;
-    emit!(AdminProposed { admin: exchange.admin, proposed: new_admin });
+    emit_event!(AdminProposed { admin: exchange.admin, proposed: new_admin });
     Ok(())
 }
 
@@ -49,6 +49,6 @@ pub fn handle_accept_admin(ctx: Context<AcceptAdmin>) -> Result<()> {
     let old_admin = exchange.admin;
     exchange.admin = exchange.pending_admin;
     exchange.pending_admin = Pubkey::default();
-    emit!(AdminAccepted { old_admin, new_admin: exchange.admin });
+    emit_event!(AdminAccepted { old_admin, new_admin: exchange.admin });
     Ok(())
 }

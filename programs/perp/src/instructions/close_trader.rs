@@ -21,7 +21,7 @@ pub fn handle_close_trader(ctx: Context<CloseTrader>) -> Result<()> {
     require!(ctx.accounts.trader.is_empty(), PerpError::TraderNotEmpty);
     let exchange = &mut ctx.accounts.exchange;
     exchange.trader_count = exchange.trader_count.safe_sub(1)?;
-    emit!(TraderClosed {
+    emit_event!(TraderClosed {
         trader: ctx.accounts.trader.key(),
         owner: ctx.accounts.owner.key(),
         rent_receiver: ctx.accounts.rent_receiver.key(),

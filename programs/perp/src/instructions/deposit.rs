@@ -28,6 +28,10 @@ pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     require!(accounts.source.amount >= amount, PerpError::InsufficientFunds);
     collateral::deposit(&mut accounts.exchange.ledger, &mut accounts.trader, amount)?;
     transfer_in(&accounts.token_program, &accounts.source, &accounts.vault, &accounts.owner, amount)?;
-    emit!(CollateralDeposited { trader: accounts.trader.key(), amount, collateral_after: accounts.trader.collateral });
+    emit_event!(CollateralDeposited {
+        trader: accounts.trader.key(),
+        amount,
+        collateral_after: accounts.trader.collateral
+    });
     Ok(())
 }

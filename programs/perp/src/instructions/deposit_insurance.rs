@@ -26,7 +26,7 @@ pub fn handle_deposit_insurance(ctx: Context<DepositInsurance>, amount: u64) -> 
     require!(accounts.source.amount >= amount, PerpError::InsufficientFunds);
     collateral::deposit_insurance(&mut accounts.exchange.ledger, amount)?;
     transfer_in(&accounts.token_program, &accounts.source, &accounts.insurance_vault, &accounts.depositor, amount)?;
-    emit!(InsuranceDeposited {
+    emit_event!(InsuranceDeposited {
         depositor: accounts.depositor.key(),
         amount,
         insurance_fund_after: accounts.exchange.ledger.insurance_fund,

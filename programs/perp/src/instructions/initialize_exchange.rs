@@ -67,7 +67,7 @@ pub fn handle_initialize_exchange(ctx: Context<InitializeExchange>, params: Exch
         bump: ctx.bumps.exchange,
         trader_count: 0,
     });
-    emit!(ExchangeInitialized {
+    emit_event!(ExchangeInitialized {
         admin: exchange.admin,
         collateral_mint: exchange.collateral_mint,
         vault: exchange.vault,

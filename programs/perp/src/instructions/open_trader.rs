@@ -27,6 +27,6 @@ pub fn handle_open_trader(ctx: Context<OpenTrader>, sub_account_id: u16) -> Resu
     exchange.trader_count = exchange.trader_count.safe_add(1)?;
     let owner = ctx.accounts.owner.key();
     ctx.accounts.trader.set_inner(Trader { owner, sub_account_id, bump: ctx.bumps.trader, collateral: 0 });
-    emit!(TraderOpened { trader: ctx.accounts.trader.key(), owner, sub_account_id });
+    emit_event!(TraderOpened { trader: ctx.accounts.trader.key(), owner, sub_account_id });
     Ok(())
 }

@@ -27,6 +27,10 @@ pub fn handle_withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
     accounts.exchange.require_not_paused(PAUSE_WITHDRAWALS, PerpError::WithdrawalsPaused)?;
     collateral::withdraw(&mut accounts.exchange.ledger, &mut accounts.trader, amount)?;
     transfer_out(&accounts.token_program, &accounts.exchange, &accounts.vault, &accounts.destination, amount)?;
-    emit!(CollateralWithdrawn { trader: accounts.trader.key(), amount, collateral_after: accounts.trader.collateral });
+    emit_event!(CollateralWithdrawn {
+        trader: accounts.trader.key(),
+        amount,
+        collateral_after: accounts.trader.collateral
+    });
     Ok(())
 }

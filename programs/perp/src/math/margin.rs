@@ -72,7 +72,7 @@ impl MarginBrackets {
         let mut previous: Option<Bracket> = None;
         for (index, (slot, band)) in table.bands.iter_mut().zip(params).enumerate() {
             let is_last = index == last;
-            if band.max_notional == 0 || (!is_last && band.max_notional % QUOTE_PRECISION != 0) {
+            if band.max_notional == 0 || (!is_last && band.max_notional.checked_rem(QUOTE_PRECISION) != Some(0)) {
                 return Err(PerpError::InvalidMarginBrackets);
             }
             if !(MIN_INITIAL_PPM..=MAX_INITIAL_PPM).contains(&band.initial_ppm) {
@@ -122,7 +122,11 @@ impl MarginBrackets {
     /// `InvalidMarginBrackets` when `count` is not 1..=8.
     pub fn band(&self, notional: u64) -> Result<&Bracket, PerpError> {
         let active = self.active()?;
-        active.iter().find(|band| notional <= band.max_notional).or(active.last()).ok_or(PerpError::InvalidMarginBrackets)
+        active
+            .iter()
+            .find(|band| notional <= band.max_notional)
+            .or(active.last())
+            .ok_or(PerpError::InvalidMarginBrackets)
     }
 
     /// Maintenance margin for a position of `notional` token units, in token units, rounded up.
@@ -169,7 +173,7 @@ fn requirement(notional: u64, ratio_ppm: u32, amount: u64) -> Result<u64, PerpEr
     let ppm = u128::from(PPM);
     let scaled = u128::from(notional).safe_mul(u128::from(ratio_ppm))?.safe_sub(u128::from(amount).safe_mul(ppm)?)?;
     let quotient = scaled.safe_div(ppm)?;
-    let rounded = if scaled % ppm == 0 { quotient } else { quotient.safe_add(1)? };
+    let rounded = if scaled.checked_rem(ppm) == Some(0) { quotient } else { quotient.safe_add(1)? };
     cast(rounded)
 }
 

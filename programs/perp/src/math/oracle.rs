@@ -68,7 +68,8 @@ mod tests {
     use super::*;
 
     /// The mainnet SOL/USD PriceUpdateV2 in ../shared/fixtures: 140.615937 +- 0.137937 USD.
-    const SOL: OracleReading = OracleReading { price: 14_061_593_700, conf: 13_793_699, exponent: -8, publish_time: 1_720_533_480 };
+    const SOL: OracleReading =
+        OracleReading { price: 14_061_593_700, conf: 13_793_699, exponent: -8, publish_time: 1_720_533_480 };
 
     fn guard(max_age_secs: u32, max_conf_ppm: u32) -> OracleGuard {
         OracleGuard { max_age_secs, max_conf_ppm }

@@ -48,7 +48,8 @@ impl Position {
 
     /// Notional at `price`, rounded up (for margin requirements).
     pub fn notional(&self, lot_size: u64, price: u64) -> Result<u64, PerpError> {
-        let value = lots_value(self.base_lots.checked_abs().ok_or(PerpError::MathOverflow)?, lot_size, price, Rounding::Up)?;
+        let value =
+            lots_value(self.base_lots.checked_abs().ok_or(PerpError::MathOverflow)?, lot_size, price, Rounding::Up)?;
         cast(value)
     }
 
@@ -74,7 +75,8 @@ impl Position {
         let opening = moving.safe_sub(closing)?;
         // The share of the cost basis the closed lots carried, floored so the realized PnL is too.
         let released = mul_div_i64(self.quote_entry, closing, held, Rounding::Down)?;
-        let close_cash = per_lot.safe_mul(closing)?.safe_mul(delta_lots.signum())?.checked_neg().ok_or(PerpError::MathOverflow)?;
+        let close_cash =
+            per_lot.safe_mul(closing)?.safe_mul(delta_lots.signum())?.checked_neg().ok_or(PerpError::MathOverflow)?;
         let realized = released.safe_add(close_cash)?;
         self.quote_entry = self.quote_entry.safe_sub(released)?;
         self.base_lots = self.base_lots.safe_add(closing.safe_mul(delta_lots.signum())?)?;
@@ -120,7 +122,7 @@ mod tests {
         // Sell 40 lots at 90,000: realizes 40 x 4 = 160.
         assert_eq!(p.apply_fill(-40, per_lot(90_000)).unwrap(), 160_000_000);
         assert_eq!(p, Position { base_lots: 60, quote_entry: -5_160_000_000 }); // still 86,000 entry
-        // Short side: sell 3 at 100, buy back 1 at 90 realizes +10 per lot of 0.001... at these lots 0.01.
+                                                                                // Short side: sell 3 at 100, buy back 1 at 90 realizes +10 per lot of 0.001... at these lots 0.01.
         let mut s = Position::default();
         s.apply_fill(-3, per_lot(100)).unwrap();
         assert_eq!(s.apply_fill(1, per_lot(90)).unwrap(), 10_000);

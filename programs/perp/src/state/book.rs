@@ -869,7 +869,7 @@ mod tests {
     }
 
     /// 0..=1: insert at `price`; 2: remove the `pick`-th live order; 3: remove index
-    /// `pick % (capacity + 2)` (live or not); 4: partially fill the `pick`-th live order.
+    /// `pick % (capacity + 2)` (live or not); 4: change the size of the `pick`-th live order.
     fn op() -> impl Strategy<Value = (u8, u64, u16)> {
         (0u8..5, 0u64..12, any::<u16>())
     }
@@ -919,9 +919,9 @@ mod tests {
                             expected[index as usize] = None;
                             prop_assert_eq!(book.remove(index), Err(PerpError::OrderNotFound));
                         } else {
-                            let node = book.get_mut(index).unwrap();
-                            node.base_lots -= 1;
-                            expected[index as usize].as_mut().unwrap().base_lots -= 1;
+                            let lots = 1 + u64::from(pick % 50);
+                            book.get_mut(index).unwrap().base_lots = lots;
+                            expected[index as usize].as_mut().unwrap().base_lots = lots;
                         }
                     }
                     3 => {
