@@ -1,7 +1,8 @@
 //! Instruction builders: one function per program instruction, deriving every PDA.
 use anchor_lang::{InstructionData, ToAccountMetas};
-use perp::ExchangeParams;
-use solana_sdk::instruction::Instruction;
+use perp::state::market_account_size;
+use perp::{ExchangeParams, MarketConfig, MarketLayout, MarketStatus, OrderParams};
+use solana_sdk::instruction::{AccountMeta, Instruction};
 use solana_sdk::pubkey::Pubkey;
 
 use crate::pda;
@@ -121,4 +122,119 @@ pub fn close_trader(owner: &Pubkey, sub_account_id: u16, rent_receiver: &Pubkey)
         },
         perp::instruction::CloseTrader {},
     )
+}
+
+/// Appends the trader's markets (writable) as remaining accounts: what `deposit` settles.
+pub fn with_markets(mut ix: Instruction, markets: &[Pubkey]) -> Instruction {
+    ix.accounts.extend(markets.iter().map(|m| AccountMeta::new(*m, false)));
+    ix
+}
+
+/// Appends a margin set as remaining accounts: each market (writable) followed by its oracle,
+/// in the trader's slot order (`withdraw`, and `place_order` without the traded market).
+pub fn with_margin_set(mut ix: Instruction, margin_set: &[(Pubkey, Pubkey)]) -> Instruction {
+    for (market, oracle) in margin_set {
+        ix.accounts.push(AccountMeta::new(*market, false));
+        ix.accounts.push(AccountMeta::new_readonly(*oracle, false));
+    }
+    ix
+}
+
+/// The two instructions that create a market: the system program allocates the (large) account
+/// owned by the program, then `create_market` initializes it. `rent_lamports` must make
+/// `market_account_size(layout.order_capacity, layout.seat_capacity)` bytes rent-exempt.
+pub fn create_market(
+    admin: &Pubkey,
+    payer: &Pubkey,
+    market: &Pubkey,
+    layout: MarketLayout,
+    config: MarketConfig,
+    rent_lamports: u64,
+) -> Vec<Instruction> {
+    let size = market_account_size(layout.order_capacity, layout.seat_capacity).unwrap_or(0) as u64;
+    vec![
+        solana_system_interface::instruction::create_account(payer, market, rent_lamports, size, &perp::ID),
+        build(
+            perp::accounts::CreateMarket { admin: *admin, exchange: pda::exchange(), market: *market },
+            perp::instruction::CreateMarket { layout, config },
+        ),
+    ]
+}
+
+pub fn update_market(admin: &Pubkey, market: &Pubkey, config: MarketConfig, status: MarketStatus) -> Instruction {
+    build(
+        perp::accounts::UpdateMarket { admin: *admin, exchange: pda::exchange(), market: *market },
+        perp::instruction::UpdateMarket { config, status },
+    )
+}
+
+pub fn create_push_oracle(admin: &Pubkey, symbol: [u8; 16], authority: &Pubkey, exponent: i32) -> Instruction {
+    build(
+        perp::accounts::CreatePushOracle {
+            admin: *admin,
+            exchange: pda::exchange(),
+            oracle: pda::push_oracle(&symbol),
+            system_program: anchor_lang::system_program::ID,
+        },
+        perp::instruction::CreatePushOracle { symbol, authority: *authority, exponent },
+    )
+}
+
+pub fn update_push_oracle(
+    authority: &Pubkey,
+    oracle: &Pubkey,
+    price: i64,
+    conf: u64,
+    publish_time: i64,
+) -> Instruction {
+    build(
+        perp::accounts::UpdatePushOracle { authority: *authority, oracle: *oracle },
+        perp::instruction::UpdatePushOracle { price, conf, publish_time },
+    )
+}
+
+pub fn refresh_oracle(market: &Pubkey, oracle: &Pubkey) -> Instruction {
+    build(perp::accounts::RefreshOracle { market: *market, oracle: *oracle }, perp::instruction::RefreshOracle {})
+}
+
+/// Places an order in `market`; `margin_set` is the trader's other markets with their oracles.
+pub fn place_order(
+    owner: &Pubkey,
+    sub_account_id: u16,
+    market: &Pubkey,
+    oracle: &Pubkey,
+    params: OrderParams,
+    margin_set: &[(Pubkey, Pubkey)],
+) -> Instruction {
+    let ix = build(
+        perp::accounts::PlaceOrder {
+            owner: *owner,
+            exchange: pda::exchange(),
+            trader: pda::trader(owner, sub_account_id),
+            market: *market,
+            oracle: *oracle,
+            vault: pda::vault(),
+            insurance_vault: pda::insurance_vault(),
+            token_program: token_program(),
+        },
+        perp::instruction::PlaceOrder { params },
+    );
+    with_margin_set(ix, margin_set)
+}
+
+fn cancel_accounts(owner: &Pubkey, sub_account_id: u16, market: &Pubkey) -> perp::accounts::CancelOrders {
+    perp::accounts::CancelOrders {
+        owner: *owner,
+        exchange: pda::exchange(),
+        trader: pda::trader(owner, sub_account_id),
+        market: *market,
+    }
+}
+
+pub fn cancel_order(owner: &Pubkey, sub_account_id: u16, market: &Pubkey, client_order_id: u64) -> Instruction {
+    build(cancel_accounts(owner, sub_account_id, market), perp::instruction::CancelOrder { client_order_id })
+}
+
+pub fn cancel_all_orders(owner: &Pubkey, sub_account_id: u16, market: &Pubkey) -> Instruction {
+    build(cancel_accounts(owner, sub_account_id, market), perp::instruction::CancelAllOrders {})
 }

@@ -6,5 +6,6 @@ pub mod events;
 pub mod instructions;
 pub mod pda;
 pub mod rpc;
+pub mod views;
 
 pub use perp;

@@ -18,3 +18,17 @@ pub fn insurance_vault() -> Pubkey {
 pub fn trader(owner: &Pubkey, sub_account_id: u16) -> Pubkey {
     Pubkey::find_program_address(&[TRADER_SEED, owner.as_ref(), &sub_account_id.to_le_bytes()], &perp::ID).0
 }
+
+/// The keeper-pushed oracle of `symbol`.
+pub fn push_oracle(symbol: &[u8; 16]) -> Pubkey {
+    Pubkey::find_program_address(&[perp::state::PUSH_ORACLE_SEED, symbol], &perp::ID).0
+}
+
+/// A market symbol as its fixed 16-byte field (longer names are cut at 16 bytes).
+pub fn symbol(name: &str) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    let bytes = name.as_bytes();
+    let n = bytes.len().min(16);
+    out[..n].copy_from_slice(&bytes[..n]);
+    out
+}

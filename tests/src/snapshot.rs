@@ -19,6 +19,13 @@ pub async fn snapshot(net: &mut Localnet, addresses: &[Pubkey]) -> Snapshot {
 /// fee pool, the insurance vault exactly the insurance fund, and the traders' collateral sums to
 /// the ledger's total. `traders` are all trader accounts (owner, sub-account id).
 pub async fn assert_ledger_balances(net: &mut Localnet, traders: &[(Pubkey, u16)]) {
+    assert_books_balance(net, traders, &[]).await
+}
+
+/// Money rule 1 with markets: the vault holds the traders' collateral, the fee pool, and what the
+/// markets hold on the books (seats' unsettled quote, cost bases and deposits); the sums the
+/// market headers keep match their seats.
+pub async fn assert_books_balance(net: &mut Localnet, traders: &[(Pubkey, u16)], markets: &[Pubkey]) {
     let exchange = net.exchange().await.expect("exchange");
     let vault = net.token_balance(&exchange.vault).await.expect("vault");
     let insurance = net.token_balance(&exchange.insurance_vault).await.expect("insurance vault");
@@ -30,7 +37,36 @@ pub async fn assert_ledger_balances(net: &mut Localnet, traders: &[(Pubkey, u16)
         }
     }
     assert_eq!(sum, ledger.total_collateral, "sum of trader collateral != ledger total");
-    assert_eq!(vault, ledger.total_collateral + ledger.fee_pool, "vault != collateral + fee pool");
+    let mut market_cash: i128 = 0;
+    for market in markets {
+        let mut data = crate::markets::market_data(net, market).await;
+        let view = data.view().unwrap();
+        let h = *view.header;
+        let live = view.seats.iter().filter(|s| !s.is_free());
+        let (mut unsettled, mut entry, mut deposits, mut long, mut short) = (0i64, 0i64, 0u64, 0i64, 0i64);
+        for s in live {
+            unsettled += s.unsettled_quote;
+            entry += s.quote_entry;
+            deposits += s.seat_deposit;
+            if s.base_lots > 0 {
+                long += s.base_lots
+            } else {
+                short -= s.base_lots
+            }
+        }
+        assert_eq!(
+            (h.sum_unsettled_quote, h.sum_quote_entry, h.sum_seat_deposits),
+            (unsettled, entry, deposits),
+            "market sums"
+        );
+        assert_eq!(long, short, "money rule 2: long base == short base");
+        assert_eq!(h.open_interest_lots as i64, long, "open interest");
+        market_cash += i128::from(perp::engine::account::market_cash(&h).unwrap());
+    }
+    let books = i128::from(ledger.total_collateral) + i128::from(ledger.fee_pool) + market_cash;
+    assert_eq!(i128::from(vault), books, "vault != collateral + fee pool + markets");
     assert_eq!(insurance, ledger.insurance_fund, "insurance vault != insurance fund");
-    assert_eq!(ledger.total_deposited - ledger.total_withdrawn, ledger.total_collateral, "flows != collateral");
+    if markets.is_empty() {
+        assert_eq!(ledger.total_deposited - ledger.total_withdrawn, ledger.total_collateral, "flows != collateral");
+    }
 }

@@ -137,4 +137,8 @@ pub enum PerpError {
     MissingWorstPrice,
     #[msg("Trader still holds positions, orders or seats")]
     TraderHasPositions,
+    #[msg("Oracle max age must be positive and max confidence at most 1,000,000 ppm")]
+    InvalidOracleConfig,
+    #[msg("Account is not a market account of this program")]
+    NotAMarket,
 }

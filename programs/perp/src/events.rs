@@ -1,6 +1,7 @@
 //! Events: every state change that moves value or permissions emits one, with the figures.
 use anchor_lang::prelude::*;
 
+use crate::engine::orders::{CancelReason, OrderSide, OrderType};
 use crate::state::ExchangeParams;
 
 #[event]
@@ -67,6 +68,117 @@ pub struct CollateralWithdrawn {
 #[event]
 pub struct InsuranceDeposited {
     pub depositor: Pubkey,
+    pub amount: u64,
+    pub insurance_fund_after: u64,
+}
+
+#[event]
+pub struct MarketCreated {
+    pub market: Pubkey,
+    pub symbol: [u8; 16],
+    pub tick_size: u64,
+    pub lot_size: u64,
+    pub order_capacity: u32,
+    pub seat_capacity: u32,
+}
+
+#[event]
+pub struct MarketUpdated {
+    pub market: Pubkey,
+    pub status: u8,
+}
+
+#[event]
+pub struct PushOracleUpdated {
+    pub oracle: Pubkey,
+    pub price: i64,
+    pub conf: u64,
+    pub exponent: i32,
+    pub publish_time: i64,
+}
+
+/// A market's oracle was read, validated and cached (price at 1e6).
+#[event]
+pub struct OraclePriceCached {
+    pub market: Pubkey,
+    pub price: u64,
+    pub publish_time: i64,
+}
+
+#[event]
+pub struct OrderPlaced {
+    pub market: Pubkey,
+    pub trader: Pubkey,
+    pub order_seq: u64,
+    pub client_order_id: u64,
+    pub side: OrderSide,
+    pub order_type: OrderType,
+    pub price: u64,
+    pub base_lots: u64,
+    pub filled_lots: u64,
+    pub rested_lots: u64,
+    pub reduce_only: bool,
+}
+
+/// One fill; fees and realized PnL in token units (fees already charged to each side).
+#[event]
+pub struct OrderFilled {
+    pub market: Pubkey,
+    pub maker: Pubkey,
+    pub taker: Pubkey,
+    pub taker_side: OrderSide,
+    pub price: u64,
+    pub base_lots: u64,
+    pub base: u64,
+    pub maker_fee: u64,
+    pub taker_fee: u64,
+    pub maker_realized_pnl: i64,
+    pub taker_realized_pnl: i64,
+    pub maker_order_seq: u64,
+    pub maker_client_order_id: u64,
+}
+
+#[event]
+pub struct OrderCancelled {
+    pub market: Pubkey,
+    pub trader: Pubkey,
+    pub order_seq: u64,
+    pub client_order_id: u64,
+    pub side: OrderSide,
+    pub price: u64,
+    pub base_lots: u64,
+    pub reason: CancelReason,
+}
+
+#[event]
+pub struct SeatClaimed {
+    pub market: Pubkey,
+    pub trader: Pubkey,
+    pub seat: u32,
+    pub deposit: u64,
+}
+
+#[event]
+pub struct SeatReleased {
+    pub market: Pubkey,
+    pub trader: Pubkey,
+    pub seat: u32,
+    pub deposit: u64,
+}
+
+/// A seat's unsettled quote moved into (> 0) or out of (< 0) the trader's collateral.
+#[event]
+pub struct SeatSettled {
+    pub market: Pubkey,
+    pub trader: Pubkey,
+    pub seat: u32,
+    pub amount: i64,
+}
+
+/// Trading fees that went to the insurance fund.
+#[event]
+pub struct FeesToInsurance {
+    pub market: Pubkey,
     pub amount: u64,
     pub insurance_fund_after: u64,
 }

@@ -25,8 +25,9 @@ pub mod instructions;
 pub mod math;
 pub mod state;
 
+pub use engine::orders::{OrderParams, OrderSide, OrderType};
 pub use instructions::*;
-pub use state::ExchangeParams;
+pub use state::{ExchangeParams, MarketConfig, MarketLayout, MarketStatus};
 
 declare_id!("Perp111111111111111111111111111111111111111");
 
@@ -64,12 +65,14 @@ pub mod perp {
         instructions::open_trader::handle_open_trader(ctx, sub_account_id)
     }
 
-    /// Moves collateral from the owner's token account into the vault.
+    /// Moves collateral from the owner's token account into the vault (remaining accounts: the
+    /// trader's markets).
     pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
         instructions::deposit::handle_deposit(ctx, amount)
     }
 
-    /// Moves withdrawable collateral from the vault to a token account of the collateral mint.
+    /// Moves withdrawable collateral from the vault to a token account of the collateral mint
+    /// (remaining accounts: the trader's markets, each with its oracle).
     pub fn withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
         instructions::withdraw::handle_withdraw(ctx, amount)
     }
@@ -77,6 +80,51 @@ pub mod perp {
     /// Anyone tops up the insurance fund.
     pub fn deposit_insurance(ctx: Context<DepositInsurance>, amount: u64) -> Result<()> {
         instructions::deposit_insurance::handle_deposit_insurance(ctx, amount)
+    }
+
+    /// Admin: creates a market in an account the client created with the system program.
+    pub fn create_market(ctx: Context<CreateMarket>, layout: MarketLayout, config: MarketConfig) -> Result<()> {
+        instructions::create_market::handle_create_market(ctx, layout, config)
+    }
+
+    /// Admin: replaces a market's parameters and sets its status.
+    pub fn update_market(ctx: Context<UpdateMarket>, config: MarketConfig, status: MarketStatus) -> Result<()> {
+        instructions::update_market::handle_update_market(ctx, config, status)
+    }
+
+    /// Admin: creates a keeper-pushed oracle (PDA `["push_oracle", symbol]`).
+    pub fn create_push_oracle(
+        ctx: Context<CreatePushOracle>,
+        symbol: [u8; 16],
+        authority: Pubkey,
+        exponent: i32,
+    ) -> Result<()> {
+        instructions::push_oracle::handle_create_push_oracle(ctx, symbol, authority, exponent)
+    }
+
+    /// The oracle's authority publishes a price.
+    pub fn update_push_oracle(ctx: Context<UpdatePushOracle>, price: i64, conf: u64, publish_time: i64) -> Result<()> {
+        instructions::push_oracle::handle_update_push_oracle(ctx, price, conf, publish_time)
+    }
+
+    /// Permissionless: validates the market's oracle and caches its price.
+    pub fn refresh_oracle(ctx: Context<RefreshOracle>) -> Result<()> {
+        instructions::refresh_oracle::handle_refresh_oracle(ctx)
+    }
+
+    /// Places an order (remaining accounts: the trader's other markets, each with its oracle).
+    pub fn place_order(ctx: Context<PlaceOrder>, params: OrderParams) -> Result<()> {
+        instructions::place_order::handle_place_order(ctx, params)
+    }
+
+    /// Cancels the trader's order with this client order id.
+    pub fn cancel_order(ctx: Context<CancelOrders>, client_order_id: u64) -> Result<()> {
+        instructions::cancel_orders::handle_cancel_order(ctx, client_order_id)
+    }
+
+    /// Cancels all of the trader's orders in the market.
+    pub fn cancel_all_orders(ctx: Context<CancelOrders>) -> Result<()> {
+        instructions::cancel_orders::handle_cancel_all_orders(ctx)
     }
 
     /// Closes an empty trader account and returns its rent.

@@ -1,10 +1,13 @@
 //! A trader's account across its markets: settling seats into collateral, and the margin figures
 //! (equity, maintenance, initial with open orders at their worst case, withdrawable).
+use anchor_lang::prelude::Pubkey;
+
 use crate::error::PerpError;
 use crate::math::fixed::Rounding;
 use crate::math::position::{lots_value, Position};
 use crate::math::safe::{cast, SafeMath};
-use crate::state::market::{MarketHeader, Seat};
+use crate::state::market::{MarketHeader, MarketView, Seat};
+use crate::state::{Ledger, Trader};
 
 /// Moves the seat's unsettled quote into `collateral`: all of a gain; of a loss, as much as the
 /// collateral holds (the rest stays unsettled and keeps counting against equity). Returns the
@@ -116,4 +119,85 @@ impl AccountRisk {
         let free = self.margin_equity.safe_sub(deposits)?.safe_sub(initial)?;
         Ok(cast::<u64, i64>(free.max(0))?.min(self.collateral))
     }
+}
+
+/// What settling one of a trader's seats did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SettleRecord {
+    pub market: Pubkey,
+    pub seat: u32,
+    /// Signed amount that entered the collateral.
+    pub settled: i64,
+    /// The seat was released and its deposit returned.
+    pub released_deposit: Option<u64>,
+}
+
+/// Settles the trader's seat in each of `markets` into its collateral (and the ledger), and
+/// releases seats that are flat, orderless and settled.
+pub fn settle_trader(
+    trader: &mut Trader,
+    trader_key: &Pubkey,
+    ledger: &mut Ledger,
+    markets: &mut [(Pubkey, MarketView)],
+) -> Result<Vec<SettleRecord>, PerpError> {
+    let mut records = Vec::with_capacity(markets.len());
+    for (key, view) in markets.iter_mut() {
+        let Some(index) = trader.seat_in(key) else { continue };
+        let MarketView { header, seats, .. } = view;
+        let seat = seats.get_mut(index as usize).filter(|s| s.trader == *trader_key).ok_or(PerpError::NoSeat)?;
+        let settled = settle_seat(&mut trader.collateral, header, seat)?;
+        ledger.total_collateral = if settled >= 0 {
+            ledger.total_collateral.safe_add(settled.unsigned_abs())?
+        } else {
+            ledger.total_collateral.safe_sub(settled.unsigned_abs())?
+        };
+        let released_deposit = if seat.is_releasable() {
+            let deposit = view.release_seat(index)?;
+            trader.collateral = trader.collateral.safe_add(deposit)?;
+            ledger.total_collateral = ledger.total_collateral.safe_add(deposit)?;
+            trader.remove_market(key);
+            Some(deposit)
+        } else {
+            None
+        };
+        records.push(SettleRecord { market: *key, seat: index, settled, released_deposit });
+    }
+    Ok(records)
+}
+
+/// The trader's margin over `markets` (each at its cached oracle price).
+pub fn account_risk(trader: &Trader, markets: &[(Pubkey, MarketView)]) -> Result<AccountRisk, PerpError> {
+    let mut risk = AccountRisk::new(trader.collateral)?;
+    for (key, view) in markets {
+        if let Some(index) = trader.seat_in(key) {
+            risk.add(&seat_risk(view.header, view.seat(index)?)?)?;
+        }
+    }
+    Ok(risk)
+}
+
+/// Claims a seat for the trader in `market`, paying the market's seat deposit from collateral.
+pub fn claim_seat(
+    trader: &mut Trader,
+    trader_key: &Pubkey,
+    ledger: &mut Ledger,
+    market_key: &Pubkey,
+    view: &mut MarketView,
+) -> Result<u32, PerpError> {
+    let deposit = view.header.seat_deposit;
+    if trader.collateral < deposit {
+        return Err(PerpError::InsufficientCollateral);
+    }
+    let index = view.claim_seat(*trader_key, deposit)?;
+    trader.add_market(*market_key, index)?;
+    trader.collateral = trader.collateral.safe_sub(deposit)?;
+    ledger.total_collateral = ledger.total_collateral.safe_sub(deposit)?;
+    Ok(index)
+}
+
+/// Token units a market holds on the exchange's books: seats' unsettled quote, cost bases and
+/// deposits (money rule 1: vault = total collateral + fee pool + this, summed over markets).
+pub fn market_cash(header: &MarketHeader) -> Result<i64, PerpError> {
+    let deposits: i64 = cast(header.sum_seat_deposits)?;
+    header.sum_unsettled_quote.safe_add(header.sum_quote_entry)?.safe_add(deposits)
 }

@@ -17,18 +17,13 @@ pub fn deposit(ledger: &mut Ledger, trader: &mut Trader, amount: u64) -> Result<
     Ok(())
 }
 
-/// What the trader can take out now: all of its collateral while it holds no positions.
-pub fn withdrawable(trader: &Trader) -> u64 {
-    trader.collateral
-}
-
 /// Debits `amount` from the trader and the ledger. Fails, changing nothing, on zero or when
-/// `amount` exceeds what is withdrawable.
-pub fn withdraw(ledger: &mut Ledger, trader: &mut Trader, amount: u64) -> Result<(), PerpError> {
+/// `amount` exceeds `withdrawable` (see `engine::account::AccountRisk::withdrawable`).
+pub fn withdraw(ledger: &mut Ledger, trader: &mut Trader, amount: u64, withdrawable: u64) -> Result<(), PerpError> {
     if amount == 0 {
         return Err(PerpError::ZeroAmount);
     }
-    if amount > withdrawable(trader) {
+    if amount > withdrawable.min(trader.collateral) {
         return Err(PerpError::InsufficientCollateral);
     }
     let collateral = trader.collateral.safe_sub(amount)?;
@@ -59,7 +54,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn trader(collateral: u64) -> Trader {
-        Trader { owner: Pubkey::new_unique(), sub_account_id: 0, bump: 255, collateral }
+        Trader { owner: Pubkey::new_unique(), sub_account_id: 0, bump: 255, collateral, markets: Default::default() }
     }
 
     #[test]
@@ -67,14 +62,16 @@ mod tests {
         let mut ledger = Ledger::default();
         let mut t = trader(0);
         deposit(&mut ledger, &mut t, 1_000_000).unwrap();
-        withdraw(&mut ledger, &mut t, 400_000).unwrap();
+        withdraw(&mut ledger, &mut t, 400_000, 600_000).unwrap();
         assert_eq!(t.collateral, 600_000);
         assert_eq!(ledger.total_collateral, 600_000);
         assert_eq!((ledger.total_deposited, ledger.total_withdrawn), (1_000_000, 400_000));
 
         let before = (ledger, t.collateral);
-        assert_eq!(withdraw(&mut ledger, &mut t, 600_001), Err(PerpError::InsufficientCollateral));
-        assert_eq!(withdraw(&mut ledger, &mut t, 0), Err(PerpError::ZeroAmount));
+        assert_eq!(withdraw(&mut ledger, &mut t, 600_001, u64::MAX), Err(PerpError::InsufficientCollateral));
+        // Margin in use caps it below the collateral.
+        assert_eq!(withdraw(&mut ledger, &mut t, 500_001, 500_000), Err(PerpError::InsufficientCollateral));
+        assert_eq!(withdraw(&mut ledger, &mut t, 0, u64::MAX), Err(PerpError::ZeroAmount));
         assert_eq!(deposit(&mut ledger, &mut t, 0), Err(PerpError::ZeroAmount));
         assert_eq!(deposit(&mut ledger, &mut t, u64::MAX), Err(PerpError::MathOverflow));
         assert_eq!((ledger, t.collateral), before);
@@ -97,7 +94,7 @@ mod tests {
             for (who, is_deposit, amount) in ops {
                 let t = &mut traders[who];
                 let before = (ledger, t.collateral);
-                let result = if is_deposit { deposit(&mut ledger, t, amount) } else { withdraw(&mut ledger, t, amount) };
+                let result = if is_deposit { deposit(&mut ledger, t, amount) } else { withdraw(&mut ledger, t, amount, u64::MAX) };
                 if result.is_err() {
                     prop_assert_eq!((ledger, t.collateral), before);
                 }

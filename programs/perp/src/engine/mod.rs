@@ -3,3 +3,4 @@
 pub mod account;
 pub mod collateral;
 pub mod orders;
+pub mod trade;

@@ -1,17 +1,30 @@
 //! One file per instruction: its accounts and its handler.
 pub mod admin;
+pub mod cancel_orders;
 pub mod close_trader;
+pub mod create_market;
 pub mod deposit;
 pub mod deposit_insurance;
 pub mod initialize_exchange;
+pub mod market_accounts;
 pub mod open_trader;
+pub mod place_order;
+pub mod push_oracle;
+pub mod refresh_oracle;
 pub mod token_cpi;
+pub mod update_market;
 pub mod withdraw;
 
 pub use admin::*;
+pub use cancel_orders::*;
 pub use close_trader::*;
+pub use create_market::*;
 pub use deposit::*;
 pub use deposit_insurance::*;
 pub use initialize_exchange::*;
 pub use open_trader::*;
+pub use place_order::*;
+pub use push_oracle::*;
+pub use refresh_oracle::*;
+pub use update_market::*;
 pub use withdraw::*;

@@ -26,7 +26,13 @@ pub fn handle_open_trader(ctx: Context<OpenTrader>, sub_account_id: u16) -> Resu
     let exchange = &mut ctx.accounts.exchange;
     exchange.trader_count = exchange.trader_count.safe_add(1)?;
     let owner = ctx.accounts.owner.key();
-    ctx.accounts.trader.set_inner(Trader { owner, sub_account_id, bump: ctx.bumps.trader, collateral: 0 });
+    ctx.accounts.trader.set_inner(Trader {
+        owner,
+        sub_account_id,
+        bump: ctx.bumps.trader,
+        collateral: 0,
+        markets: Default::default(),
+    });
     emit_event!(TraderOpened { trader: ctx.accounts.trader.key(), owner, sub_account_id });
     Ok(())
 }

@@ -24,8 +24,8 @@ pub fn transfer_in<'info>(
 pub fn transfer_out<'info>(
     token_program: &Program<'info, Token>,
     exchange: &Account<'info, Exchange>,
-    from: &Account<'info, TokenAccount>,
-    to: &Account<'info, TokenAccount>,
+    from: &AccountInfo<'info>,
+    to: &AccountInfo<'info>,
     amount: u64,
 ) -> Result<()> {
     let bump = [exchange.bump];

@@ -1,9 +1,11 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 
+use crate::engine::account::{account_risk, settle_trader};
 use crate::engine::collateral;
 use crate::error::PerpError;
 use crate::events::CollateralWithdrawn;
+use crate::instructions::market_accounts::{emit_settlements, load_margin_set, views};
 use crate::instructions::token_cpi::transfer_out;
 use crate::state::{Exchange, Trader, PAUSE_WITHDRAWALS};
 
@@ -22,15 +24,23 @@ pub struct Withdraw<'info> {
     pub token_program: Program<'info, Token>,
 }
 
+/// Remaining accounts: every market of the trader, each followed by its oracle, in the trader's
+/// slot order. Only what is withdrawable leaves: collateral not needed for initial margin
+/// (open orders at their worst case), unrealized profit and seat deposits excluded.
 pub fn handle_withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
     let accounts = ctx.accounts;
     accounts.exchange.require_not_paused(PAUSE_WITHDRAWALS, PerpError::WithdrawalsPaused)?;
-    collateral::withdraw(&mut accounts.exchange.ledger, &mut accounts.trader, amount)?;
-    transfer_out(&accounts.token_program, &accounts.exchange, &accounts.vault, &accounts.destination, amount)?;
-    emit_event!(CollateralWithdrawn {
-        trader: accounts.trader.key(),
-        amount,
-        collateral_after: accounts.trader.collateral
-    });
+    let now = Clock::get()?.unix_timestamp;
+    let trader_key = accounts.trader.key();
+    let mut loaded = load_margin_set(&accounts.trader, None, ctx.remaining_accounts, true, now)?;
+    let mut markets = views(&mut loaded)?;
+    let settled = settle_trader(&mut accounts.trader, &trader_key, &mut accounts.exchange.ledger, &mut markets)?;
+    let withdrawable = account_risk(&accounts.trader, &markets)?.withdrawable()?;
+    collateral::withdraw(&mut accounts.exchange.ledger, &mut accounts.trader, amount, withdrawable)?;
+    drop(markets);
+    let (vault, destination) = (accounts.vault.to_account_info(), accounts.destination.to_account_info());
+    transfer_out(&accounts.token_program, &accounts.exchange, &vault, &destination, amount)?;
+    emit_settlements(&trader_key, &settled);
+    emit_event!(CollateralWithdrawn { trader: trader_key, amount, collateral_after: accounts.trader.collateral });
     Ok(())
 }

@@ -2,12 +2,14 @@
 pub mod book;
 pub mod exchange;
 pub mod market;
+pub mod market_config;
 pub mod oracle;
 pub mod params;
 pub mod trader;
 
 pub use exchange::*;
 pub use market::*;
+pub use market_config::*;
 pub use oracle::*;
 pub use params::*;
 pub use trader::*;

@@ -1,0 +1,131 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::Token;
+
+use crate::engine::orders::OrderParams;
+use crate::engine::trade::{trade, TradeOutcome};
+use crate::error::PerpError;
+use crate::events::{FeesToInsurance, OraclePriceCached, OrderFilled, OrderPlaced, SeatClaimed};
+use crate::instructions::market_accounts::{emit_cancels, emit_settlements, load_margin_set, views, LoadedMarket};
+use crate::instructions::token_cpi::transfer_out;
+use crate::math::SafeMath;
+use crate::state::oracle::refresh_oracle_price;
+use crate::state::{Exchange, Trader, PAUSE_TRADING};
+
+#[derive(Accounts)]
+pub struct PlaceOrder<'info> {
+    pub owner: Signer<'info>,
+    #[account(mut)]
+    pub exchange: Box<Account<'info, Exchange>>,
+    #[account(mut, has_one = owner @ PerpError::NotTraderOwner)]
+    pub trader: Box<Account<'info, Trader>>,
+    /// CHECK: loaded as a market account of this program (owner and discriminator checked).
+    #[account(mut)]
+    pub market: UncheckedAccount<'info>,
+    /// CHECK: checked against the market's oracle config.
+    pub oracle: UncheckedAccount<'info>,
+    /// CHECK: the exchange's vault (address checked); the token program checks the rest.
+    #[account(mut, address = exchange.vault @ PerpError::WrongVault)]
+    pub vault: UncheckedAccount<'info>,
+    /// CHECK: the exchange's insurance vault (address checked).
+    #[account(mut, address = exchange.insurance_vault @ PerpError::WrongVault)]
+    pub insurance_vault: UncheckedAccount<'info>,
+    pub token_program: Program<'info, Token>,
+}
+
+/// What the order did, for the events.
+struct Placed {
+    trade: TradeOutcome,
+    lot_size: u64,
+    oracle_price: u64,
+    oracle_publish_time: i64,
+}
+
+/// Places an order: settles the trader's seats, claims a seat on its first order in the market,
+/// matches (fills settle makers in place), rests or cancels the rest, then checks margin.
+/// Remaining accounts: the trader's other markets, each followed by its oracle, in the trader's
+/// slot order.
+pub fn handle_place_order(ctx: Context<PlaceOrder>, params: OrderParams) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let accounts = ctx.accounts;
+    if !params.reduce_only {
+        accounts.exchange.require_not_paused(PAUSE_TRADING, PerpError::TradingPaused)?;
+    }
+    let placed = place(accounts, ctx.remaining_accounts, &params, now)?;
+    let (trader_key, market_key) = (accounts.trader.key(), accounts.market.key());
+    emit_event!(OraclePriceCached {
+        market: market_key,
+        price: placed.oracle_price,
+        publish_time: placed.oracle_publish_time
+    });
+    emit_settlements(&trader_key, &placed.trade.settled_before);
+    if let Some((seat, deposit)) = placed.trade.claimed {
+        emit_event!(SeatClaimed { market: market_key, trader: trader_key, seat, deposit });
+    }
+    emit_fills(&market_key, &trader_key, &params, &placed)?;
+    emit_cancels(&market_key, &placed.trade.order.cancels);
+    emit_event!(OrderPlaced {
+        market: market_key,
+        trader: trader_key,
+        order_seq: placed.trade.order.order_seq,
+        client_order_id: params.client_order_id,
+        side: params.side,
+        order_type: params.order_type,
+        price: params.price,
+        base_lots: params.base_lots,
+        filled_lots: placed.trade.order.filled_lots,
+        rested_lots: placed.trade.order.rested_lots,
+        reduce_only: params.reduce_only,
+    });
+    emit_settlements(&trader_key, &placed.trade.settled_after);
+    let to_insurance = placed.trade.order.fees_to_insurance;
+    if to_insurance > 0 {
+        let (vault, insurance_vault) = (accounts.vault.to_account_info(), accounts.insurance_vault.to_account_info());
+        transfer_out(&accounts.token_program, &accounts.exchange, &vault, &insurance_vault, to_insurance)?;
+        let insurance_fund_after = accounts.exchange.ledger.insurance_fund;
+        emit_event!(FeesToInsurance { market: market_key, amount: to_insurance, insurance_fund_after });
+    }
+    Ok(())
+}
+
+fn place<'info>(
+    accounts: &mut PlaceOrder<'_>,
+    remaining: &'info [AccountInfo<'info>],
+    params: &OrderParams,
+    now: i64,
+) -> Result<Placed> {
+    let trader_key = accounts.trader.key();
+    let market_info = accounts.market.to_account_info();
+    let market_key = market_info.key();
+    let mut primary = LoadedMarket::load(&market_info)?;
+    let (oracle_price, oracle_publish_time, lot_size) = {
+        let view = primary.view()?;
+        let price = refresh_oracle_price(view.header, &accounts.oracle.to_account_info(), now)?;
+        (price, view.header.oracle_publish_time, view.header.lot_size)
+    };
+    let mut others = load_margin_set(&accounts.trader, Some(&market_key), remaining, true, now)?;
+    let mut markets = vec![(market_key, primary.view()?)];
+    markets.extend(views(&mut others)?);
+    let trade = trade(&mut accounts.trader, &trader_key, &mut accounts.exchange.ledger, &mut markets, params)?;
+    Ok(Placed { trade, lot_size, oracle_price, oracle_publish_time })
+}
+
+fn emit_fills(market: &Pubkey, taker: &Pubkey, params: &OrderParams, placed: &Placed) -> Result<()> {
+    for fill in &placed.trade.order.fills {
+        emit_event!(OrderFilled {
+            market: *market,
+            maker: fill.maker_trader,
+            taker: *taker,
+            taker_side: params.side,
+            price: fill.price,
+            base_lots: fill.base_lots,
+            base: fill.base_lots.safe_mul(placed.lot_size)?,
+            maker_fee: fill.maker_fee,
+            taker_fee: fill.taker_fee,
+            maker_realized_pnl: fill.maker_realized_pnl,
+            taker_realized_pnl: fill.taker_realized_pnl,
+            maker_order_seq: fill.maker_order_seq,
+            maker_client_order_id: fill.maker_client_order_id,
+        });
+    }
+    Ok(())
+}

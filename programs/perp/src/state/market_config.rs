@@ -1,0 +1,122 @@
+//! A market's parameters as the admin gives them, their range checks, and writing them into the
+//! market header.
+use anchor_lang::prelude::*;
+
+use crate::error::PerpError;
+use crate::math::margin::{BracketParams, MarginBrackets};
+use crate::math::position::lot_notional;
+use crate::math::PPM;
+use crate::state::book::MAX_ORDERS_PER_SIDE;
+use crate::state::market::{MarketHeader, OracleKind, MAX_SEATS};
+use crate::state::params::MAX_FEE_PPM;
+
+/// The parameters `create_market` sets and `update_market` may change.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct MarketConfig {
+    pub oracle_kind: OracleKind,
+    /// Push: the `PushOracle` account. Pyth: the feed id.
+    pub oracle: Pubkey,
+    pub oracle_max_age_secs: u32,
+    pub oracle_max_conf_ppm: u32,
+    /// Margin bands, Binance form (1 to 8).
+    pub brackets: Vec<BracketParams>,
+    pub min_order_notional: u64,
+    pub max_open_interest_lots: u64,
+    pub seat_deposit: u64,
+    /// Limit prices within this ratio of the oracle at placement.
+    pub price_band_ppm: u32,
+    /// Resting orders fill only within this ratio of the oracle (at most the lowest bracket's
+    /// initial minus maintenance ratio, so one fill never takes a maker below maintenance).
+    pub fill_band_ppm: u32,
+    pub taker_fee_ppm: u32,
+    pub maker_fee_ppm: u32,
+    pub fee_insurance_share_ppm: u32,
+    pub liquidation_penalty_ppm: u32,
+    pub liquidation_insurance_share_ppm: u32,
+}
+
+/// What only `create_market` sets.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketLayout {
+    pub symbol: [u8; 16],
+    /// Price step, quote per base at 1e6.
+    pub tick_size: u64,
+    /// Size step, base at 1e9.
+    pub lot_size: u64,
+    pub order_capacity: u32,
+    pub seat_capacity: u32,
+}
+
+impl MarketLayout {
+    pub fn validate(&self) -> core::result::Result<(), PerpError> {
+        if self.symbol[0] == 0 {
+            return Err(PerpError::InvalidSymbol);
+        }
+        if self.tick_size == 0 || self.lot_size == 0 {
+            return Err(PerpError::InvalidTickOrLot);
+        }
+        // One lot at one tick is a whole number of token units, so every fill is exact.
+        if lot_notional(self.lot_size, self.tick_size)? == 0 {
+            return Err(PerpError::InvalidTickOrLot);
+        }
+        if self.order_capacity == 0
+            || self.order_capacity > MAX_ORDERS_PER_SIDE
+            || self.seat_capacity == 0
+            || self.seat_capacity > MAX_SEATS
+        {
+            return Err(PerpError::InvalidCapacity);
+        }
+        Ok(())
+    }
+}
+
+impl MarketConfig {
+    /// Range checks; returns the derived bracket table. The first violated rule is the error.
+    pub fn validate(&self) -> core::result::Result<MarginBrackets, PerpError> {
+        let brackets = MarginBrackets::new(&self.brackets)?;
+        let ppm = PPM as u32;
+        let margin_gap = brackets.lowest_initial_ppm().saturating_sub(brackets.lowest_maintenance_ppm());
+        if self.fill_band_ppm == 0 || self.fill_band_ppm > margin_gap {
+            return Err(PerpError::InvalidFillBand);
+        }
+        if self.price_band_ppm == 0 || self.price_band_ppm >= ppm {
+            return Err(PerpError::InvalidPriceBand);
+        }
+        if self.taker_fee_ppm > MAX_FEE_PPM || self.maker_fee_ppm > MAX_FEE_PPM {
+            return Err(PerpError::FeeTooHigh);
+        }
+        if self.maker_fee_ppm > self.taker_fee_ppm {
+            return Err(PerpError::MakerFeeAboveTaker);
+        }
+        if self.fee_insurance_share_ppm > ppm || self.liquidation_insurance_share_ppm > ppm {
+            return Err(PerpError::ShareTooHigh);
+        }
+        if self.liquidation_penalty_ppm == 0 || self.liquidation_penalty_ppm >= brackets.lowest_maintenance_ppm() {
+            return Err(PerpError::PenaltyNotBelowMaintenance);
+        }
+        if self.oracle_max_age_secs == 0 || self.oracle_max_conf_ppm > ppm {
+            return Err(PerpError::InvalidOracleConfig);
+        }
+        Ok(brackets)
+    }
+
+    /// Validates and writes the parameters into the header.
+    pub fn apply(&self, header: &mut MarketHeader) -> core::result::Result<(), PerpError> {
+        header.brackets = self.validate()?;
+        header.oracle_kind = self.oracle_kind as u8;
+        header.oracle = self.oracle;
+        header.oracle_max_age_secs = self.oracle_max_age_secs;
+        header.oracle_max_conf_ppm = self.oracle_max_conf_ppm;
+        header.min_order_notional = self.min_order_notional;
+        header.max_open_interest_lots = self.max_open_interest_lots;
+        header.seat_deposit = self.seat_deposit;
+        header.price_band_ppm = self.price_band_ppm;
+        header.fill_band_ppm = self.fill_band_ppm;
+        header.taker_fee_ppm = self.taker_fee_ppm;
+        header.maker_fee_ppm = self.maker_fee_ppm;
+        header.fee_insurance_share_ppm = self.fee_insurance_share_ppm;
+        header.liquidation_penalty_ppm = self.liquidation_penalty_ppm;
+        header.liquidation_insurance_share_ppm = self.liquidation_insurance_share_ppm;
+        Ok(())
+    }
+}
