@@ -1,15 +1,22 @@
 # Shared by scripts/test.sh and .ci/run: one feature set, so the dependency tree builds once.
 VALIDATOR_FEATURES="perp-tests/validator,perp-keeper/validator"
 
-# Agave's validator tree builds rocksdb's bindings with bindgen, which needs libclang.
+# Agave's validator tree builds rocksdb's bindings with bindgen, which needs libclang itself
+# (libclang.so / libclang-NN.so.N, not libclang-cpp, which Debian images often carry alone).
+has_libclang() {
+  compgen -G "/usr/lib/llvm-*/lib/libclang.so*" >/dev/null ||
+    compgen -G "/usr/lib/x86_64-linux-gnu/libclang-[0-9]*.so*" >/dev/null ||
+    compgen -G "/usr/lib/x86_64-linux-gnu/libclang.so*" >/dev/null
+}
+
 ensure_libclang() {
-  if ls /usr/lib/llvm-*/lib/libclang.so* >/dev/null 2>&1 || ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1; then
+  if has_libclang; then
     return 0
   fi
-  echo "libclang-dev is missing: installing it (apt-get install -y libclang-dev)" >&2
-  if [ "$(id -u)" = 0 ]; then
-    apt-get install -y libclang-dev >/dev/null || { apt-get update >/dev/null && apt-get install -y libclang-dev >/dev/null; }
-  else
-    sudo apt-get install -y libclang-dev >/dev/null || { echo "run: sudo apt-get install -y libclang-dev" >&2; exit 1; }
-  fi
+  echo "libclang is missing: installing Debian's libclang-dev (apt-get install -y libclang-dev)" >&2
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get install -y libclang-dev >/dev/null 2>&1 ||
+    { $sudo apt-get update >/dev/null && $sudo apt-get install -y libclang-dev >/dev/null; }
+  has_libclang || { echo "libclang still missing after installing libclang-dev" >&2; exit 1; }
 }
