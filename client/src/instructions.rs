@@ -91,6 +91,7 @@ pub fn withdraw(owner: &Pubkey, sub_account_id: u16, destination: &Pubkey, amoun
             exchange: pda::exchange(),
             trader: pda::trader(owner, sub_account_id),
             vault: pda::vault(),
+            insurance_vault: pda::insurance_vault(),
             destination: *destination,
             token_program: token_program(),
         },
@@ -237,4 +238,28 @@ pub fn cancel_order(owner: &Pubkey, sub_account_id: u16, market: &Pubkey, client
 
 pub fn cancel_all_orders(owner: &Pubkey, sub_account_id: u16, market: &Pubkey) -> Instruction {
     build(cancel_accounts(owner, sub_account_id, market), perp::instruction::CancelAllOrders {})
+}
+
+/// Permissionless funding crank: samples the premium, applies a due interval.
+pub fn update_funding(market: &Pubkey, oracle: &Pubkey) -> Instruction {
+    build(
+        perp::accounts::UpdateFunding {
+            exchange: pda::exchange(),
+            market: *market,
+            oracle: *oracle,
+            vault: pda::vault(),
+            insurance_vault: pda::insurance_vault(),
+            token_program: token_program(),
+        },
+        perp::instruction::UpdateFunding {},
+    )
+}
+
+/// Permissionless: settles the trader account `trader` against its markets (in its slot order).
+pub fn settle_funding(trader: &Pubkey, markets: &[Pubkey]) -> Instruction {
+    let ix = build(
+        perp::accounts::SettleFunding { exchange: pda::exchange(), trader: *trader },
+        perp::instruction::SettleFunding {},
+    );
+    with_markets(ix, markets)
 }

@@ -26,7 +26,8 @@ pub struct TestMarket {
 }
 
 /// BTC-PERP-like defaults: tick 1 quote, lot 0.001, 10x (10% / 5%), fees 5 / 2 bps, price band
-/// 10%, fill band 5%, seat deposit 1 quote, 64 orders per side, 16 seats.
+/// 10%, fill band 5%, seat deposit 1 quote, 64 orders per side, 16 seats; funding every hour,
+/// capped at 0.75%, interest 0.01% per 8 h, impact notional 100 quote.
 pub fn default_layout(name: &str) -> MarketLayout {
     MarketLayout {
         symbol: pda::symbol(name),
@@ -54,6 +55,10 @@ pub fn default_config(oracle: Pubkey) -> MarketConfig {
         fee_insurance_share_ppm: 0,
         liquidation_penalty_ppm: 10_000,
         liquidation_insurance_share_ppm: 500_000,
+        funding_interval_secs: 3_600,
+        funding_cap: 7_500_000,
+        funding_interest_8h: 100_000,
+        funding_impact_notional: 100 * QUOTE,
     }
 }
 

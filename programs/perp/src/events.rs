@@ -182,3 +182,41 @@ pub struct FeesToInsurance {
     pub amount: u64,
     pub insurance_fund_after: u64,
 }
+
+/// A seat settled its funding against the market's indices (> 0: it paid).
+#[event]
+pub struct FundingSettled {
+    pub market: Pubkey,
+    pub trader: Pubkey,
+    pub seat: u32,
+    pub amount: i64,
+}
+
+/// A premium sample: the book's impact prices over the oracle, weighted by `sample_secs`.
+#[event]
+pub struct FundingSampled {
+    pub market: Pubkey,
+    pub premium: i64,
+    pub sample_secs: i64,
+    pub impact_bid: u64,
+    pub impact_ask: u64,
+    pub oracle_price: u64,
+}
+
+/// An interval ended: its capped rate moved the indices; the rounding dust went to the insurance
+/// fund. `skipped_intervals` boundaries passed unapplied during an outage (charged nothing).
+#[event]
+pub struct FundingApplied {
+    pub market: Pubkey,
+    pub interval_start: i64,
+    pub skipped_intervals: i64,
+    pub average_premium: i64,
+    pub rate: i64,
+    pub oracle_price: u64,
+    pub long_index_delta: i64,
+    pub short_index_delta: i64,
+    pub cumulative_funding_long: i64,
+    pub cumulative_funding_short: i64,
+    pub open_interest_lots: u64,
+    pub dust_to_insurance: u64,
+}

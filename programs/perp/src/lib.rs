@@ -1,6 +1,7 @@
-//! Perpetual futures exchange: collateral vaults, trader accounts and (in later steps) markets,
-//! funding, the insurance fund and auto-deleveraging. `#[program]` is thin: every handler lives in
-//! `instructions/`, pure math in `math/`, state transitions in `engine/`.
+//! Perpetual futures exchange: collateral vaults, trader accounts, perp markets with a crankless
+//! order book, funding, and (in later steps) liquidation, the insurance fund and
+//! auto-deleveraging. `#[program]` is thin: every handler lives in `instructions/`, pure math in
+//! `math/`, state transitions in `engine/`.
 #![allow(unexpected_cfgs)]
 
 use anchor_lang::prelude::*;
@@ -125,6 +126,17 @@ pub mod perp {
     /// Cancels all of the trader's orders in the market.
     pub fn cancel_all_orders(ctx: Context<CancelOrders>) -> Result<()> {
         instructions::cancel_orders::handle_cancel_all_orders(ctx)
+    }
+
+    /// Permissionless: samples the funding premium; at an interval boundary applies the rate.
+    pub fn update_funding(ctx: Context<UpdateFunding>) -> Result<()> {
+        instructions::update_funding::handle_update_funding(ctx)
+    }
+
+    /// Permissionless: settles a trader's seats (funding, PnL, fees) into its collateral
+    /// (remaining accounts: the trader's markets).
+    pub fn settle_funding(ctx: Context<SettleFunding>) -> Result<()> {
+        instructions::settle_funding::handle_settle_funding(ctx)
     }
 
     /// Closes an empty trader account and returns its rent.

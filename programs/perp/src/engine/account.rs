@@ -2,6 +2,7 @@
 //! (equity, maintenance, initial with open orders at their worst case, withdrawable).
 use anchor_lang::prelude::Pubkey;
 
+use crate::engine::funding::{pending_funding, settle_seat_funding};
 use crate::error::PerpError;
 use crate::math::fixed::Rounding;
 use crate::math::position::{lots_value, Position};
@@ -51,7 +52,9 @@ pub fn seat_risk(header: &MarketHeader, seat: &Seat) -> Result<SeatRisk, PerpErr
     let position = Position { base_lots: seat.base_lots, quote_entry: seat.quote_entry };
     let unrealized_pnl = position.unrealized_pnl(lot, price)?;
     let deposit: i64 = cast(seat.seat_deposit)?;
-    let cash = deposit.safe_add(seat.unsettled_quote)?;
+    // Funding owed and not yet settled counts at once (zero inside the program, which settles
+    // every seat it touches first; views read accounts as they are).
+    let cash = deposit.safe_add(seat.unsettled_quote)?.safe_sub(pending_funding(header, seat)?)?;
     let maintenance = header.brackets.maintenance_requirement(position.notional(lot, price)?)?;
 
     let bids: i64 = cast(seat.open_bid_lots)?;
@@ -126,6 +129,8 @@ impl AccountRisk {
 pub struct SettleRecord {
     pub market: Pubkey,
     pub seat: u32,
+    /// Funding the seat settled first (> 0: paid).
+    pub funding_paid: i64,
     /// Signed amount that entered the collateral.
     pub settled: i64,
     /// The seat was released and its deposit returned.
@@ -145,6 +150,7 @@ pub fn settle_trader(
         let Some(index) = trader.seat_in(key) else { continue };
         let MarketView { header, seats, .. } = view;
         let seat = seats.get_mut(index as usize).filter(|s| s.trader == *trader_key).ok_or(PerpError::NoSeat)?;
+        let funding_paid = settle_seat_funding(header, seat)?;
         let settled = settle_seat(&mut trader.collateral, header, seat)?;
         ledger.total_collateral = if settled >= 0 {
             ledger.total_collateral.safe_add(settled.unsigned_abs())?
@@ -160,7 +166,7 @@ pub fn settle_trader(
         } else {
             None
         };
-        records.push(SettleRecord { market: *key, seat: index, settled, released_deposit });
+        records.push(SettleRecord { market: *key, seat: index, funding_paid, settled, released_deposit });
     }
     Ok(records)
 }
@@ -196,8 +202,13 @@ pub fn claim_seat(
 }
 
 /// Token units a market holds on the exchange's books: seats' unsettled quote, cost bases and
-/// deposits (money rule 1: vault = total collateral + fee pool + this, summed over markets).
+/// deposits, and settled funding not yet matched by its counterparties' settlement (money rule 1:
+/// vault = total collateral + fee pool + this, summed over markets).
 pub fn market_cash(header: &MarketHeader) -> Result<i64, PerpError> {
     let deposits: i64 = cast(header.sum_seat_deposits)?;
-    header.sum_unsettled_quote.safe_add(header.sum_quote_entry)?.safe_add(deposits)
+    header
+        .sum_unsettled_quote
+        .safe_add(header.sum_quote_entry)?
+        .safe_add(deposits)?
+        .safe_add(header.funding_settled_net)
 }

@@ -47,6 +47,13 @@ pub fn deposit_insurance(ledger: &mut Ledger, amount: u64) -> Result<(), PerpErr
     Ok(())
 }
 
+/// Credits the insurance fund with what the exchange's own rules send it (fee shares, funding
+/// dust); the caller moves the tokens from the vault to the insurance vault.
+pub fn credit_insurance(ledger: &mut Ledger, amount: u64) -> Result<(), PerpError> {
+    ledger.insurance_fund = ledger.insurance_fund.safe_add(amount)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,5 +2,8 @@
 //! never touch `AccountInfo`s and are tested on in-memory structs.
 pub mod account;
 pub mod collateral;
+pub mod funding;
 pub mod orders;
+#[cfg(test)]
+pub mod test_market;
 pub mod trade;

@@ -3,6 +3,7 @@
 //! collateral and moves fees afterwards.
 use anchor_lang::prelude::*;
 
+use crate::engine::funding::{fill_band, settle_seat_funding};
 use crate::error::PerpError;
 use crate::math::fixed::{apply_ppm, mul_div_u64, Rounding};
 use crate::math::position::{lot_notional, Position};
@@ -93,6 +94,8 @@ pub struct FillRecord {
     pub taker_fee: u64,
     pub maker_realized_pnl: i64,
     pub taker_realized_pnl: i64,
+    /// Funding the maker's seat settled before the fill changed its position (> 0: paid).
+    pub maker_funding_paid: i64,
 }
 
 /// A resting order that left the book without filling.
@@ -241,9 +244,7 @@ fn match_against_book(
         OrderSide::Buy => OrderSide::Sell,
         OrderSide::Sell => OrderSide::Buy,
     };
-    let oracle = market.header.oracle_price;
-    let fill_band = apply_ppm(oracle, u64::from(market.header.fill_band_ppm), Rounding::Down)?;
-    let (band_low, band_high) = (oracle.saturating_sub(fill_band), oracle.safe_add(fill_band)?);
+    let (band_low, band_high) = fill_band(market.header)?;
     while remaining > 0 && outcome.fills.len() < MAX_FILLS_PER_ORDER && outcome.cancels.len() < MAX_CANCELS_PER_ORDER {
         let Some(index) = market.book(maker_book_side).best() else { break };
         let node = *market.book(maker_book_side).get(index)?;
@@ -307,6 +308,9 @@ fn fill(
         forget_order(maker, maker_book_side, index)?;
     }
     let maker_trader = maker.trader;
+    // Both positions change: each seat first settles the funding it owes at its old size.
+    let maker_funding = settle_funding_of(market, node.seat)?;
+    settle_funding_of(market, taker_seat)?;
     let maker_realized = apply_to_seat(
         market,
         node.seat,
@@ -326,7 +330,15 @@ fn fill(
         taker_fee,
         maker_realized_pnl: maker_realized,
         taker_realized_pnl: taker_realized,
+        maker_funding_paid: maker_funding,
     })
+}
+
+/// Settles one seat's funding in place (see `engine::funding`); returns what it paid.
+fn settle_funding_of(market: &mut MarketView, seat_index: u32) -> core::result::Result<i64, PerpError> {
+    let MarketView { header, seats, .. } = market;
+    let seat = seats.get_mut(seat_index as usize).filter(|s| !s.is_free()).ok_or(PerpError::NoSeat)?;
+    settle_seat_funding(header, seat)
 }
 
 /// Applies a fill to a seat's position and charges its fee; keeps the market's totals (sum of

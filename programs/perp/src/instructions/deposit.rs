@@ -31,8 +31,12 @@ pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     require!(accounts.source.amount >= amount, PerpError::InsufficientFunds);
     let trader_key = accounts.trader.key();
     let mut loaded = load_margin_set(&accounts.trader, None, ctx.remaining_accounts, false, 0)?;
-    let settled =
-        settle_trader(&mut accounts.trader, &trader_key, &mut accounts.exchange.ledger, &mut views(&mut loaded)?)?;
+    let settled = settle_trader(
+        &mut accounts.trader,
+        &trader_key,
+        &mut accounts.exchange.ledger,
+        &mut views(&mut loaded.markets)?,
+    )?;
     collateral::deposit(&mut accounts.exchange.ledger, &mut accounts.trader, amount)?;
     transfer_in(&accounts.token_program, &accounts.source, &accounts.vault, &accounts.owner, amount)?;
     emit_settlements(&trader_key, &settled);

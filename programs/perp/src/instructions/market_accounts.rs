@@ -6,9 +6,13 @@ use anchor_lang::prelude::*;
 use anchor_lang::Discriminator;
 
 use crate::engine::account::SettleRecord;
+use crate::engine::funding::update_funding;
 use crate::engine::orders::CancelRecord;
 use crate::error::PerpError;
-use crate::events::{OraclePriceCached, OrderCancelled, SeatReleased, SeatSettled};
+use crate::events::{
+    FundingApplied, FundingSampled, FundingSettled, OraclePriceCached, OrderCancelled, SeatReleased, SeatSettled,
+};
+use crate::math::SafeMath;
 use crate::state::oracle::refresh_oracle_price;
 use crate::state::{MarketHeader, MarketView, Trader};
 
@@ -36,20 +40,65 @@ impl<'a, 'info> LoadedMarket<'a, 'info> {
     }
 }
 
+/// Brings a market up to `now` for an instruction that prices it: validates and caches its
+/// oracle price, then runs its funding update (a premium sample; a due interval applied), so
+/// nobody trades or withdraws ahead of a due funding payment. Returns the funding dust the
+/// caller moves to the insurance fund.
+pub fn refresh_market(key: &Pubkey, view: &mut MarketView, oracle: &AccountInfo, now: i64) -> Result<u64> {
+    let price = refresh_oracle_price(view.header, oracle, now)?;
+    emit_event!(OraclePriceCached { market: *key, price, publish_time: view.header.oracle_publish_time });
+    let update = update_funding(view, now)?;
+    if update.sample_secs > 0 {
+        emit_event!(FundingSampled {
+            market: *key,
+            premium: update.premium,
+            sample_secs: update.sample_secs,
+            impact_bid: update.impact_bid,
+            impact_ask: update.impact_ask,
+            oracle_price: price,
+        });
+    }
+    let Some(applied) = update.applied else { return Ok(0) };
+    emit_event!(FundingApplied {
+        market: *key,
+        interval_start: applied.interval_start,
+        skipped_intervals: applied.skipped_intervals,
+        average_premium: applied.average_premium,
+        rate: applied.rate,
+        oracle_price: applied.oracle_price,
+        long_index_delta: applied.long_index_delta,
+        short_index_delta: applied.short_index_delta,
+        cumulative_funding_long: view.header.cumulative_funding_long,
+        cumulative_funding_short: view.header.cumulative_funding_short,
+        open_interest_lots: applied.open_interest_lots,
+        dust_to_insurance: applied.dust,
+    });
+    Ok(applied.dust)
+}
+
+/// A trader's markets loaded from an instruction's remaining accounts.
+pub struct MarginSet<'a, 'info> {
+    pub markets: Vec<LoadedMarket<'a, 'info>>,
+    /// Funding dust their updates owe the insurance fund.
+    pub funding_dust: u64,
+}
+
 /// The trader's markets as passed in `remaining` (after any primary market, which the caller
 /// loads itself): every market of the trader except `primary`, in the trader's slot order, each
-/// followed by its oracle when `with_oracles`. Oracles are read, validated and cached at `now`.
-/// A market missing, passed twice, or not the trader's is rejected with a specific error.
+/// followed by its oracle when `with_oracles`. With oracles, each market is brought up to `now`
+/// ([`refresh_market`]). A market missing, passed twice, or not the trader's is rejected with a
+/// specific error.
 pub fn load_margin_set<'a, 'info>(
     trader: &Trader,
     primary: Option<&Pubkey>,
     remaining: &'a [AccountInfo<'info>],
     with_oracles: bool,
     now: i64,
-) -> Result<Vec<LoadedMarket<'a, 'info>>> {
+) -> Result<MarginSet<'a, 'info>> {
     let expected: Vec<Pubkey> = trader.active_markets().map(|m| m.market).filter(|m| Some(m) != primary).collect();
     let stride = if with_oracles { 2 } else { 1 };
     let mut loaded: Vec<LoadedMarket<'a, 'info>> = Vec::with_capacity(expected.len());
+    let mut funding_dust: u64 = 0;
     for (i, chunk) in remaining.chunks(stride).enumerate() {
         let info = &chunk[0];
         if loaded.iter().any(|m| m.key == *info.key) || Some(info.key) == primary {
@@ -60,16 +109,15 @@ pub fn load_margin_set<'a, 'info>(
         }
         let mut market = LoadedMarket::load(info)?;
         if with_oracles {
-            let view = market.view()?;
-            let price = refresh_oracle_price(view.header, &chunk[1], now)?;
-            emit_event!(OraclePriceCached { market: *info.key, price, publish_time: view.header.oracle_publish_time });
+            let dust = refresh_market(info.key, &mut market.view()?, &chunk[1], now)?;
+            funding_dust = funding_dust.safe_add(dust)?;
         }
         loaded.push(market);
     }
     if loaded.len() != expected.len() {
         return Err(PerpError::MissingMarginAccounts.into());
     }
-    Ok(loaded)
+    Ok(MarginSet { markets: loaded, funding_dust })
 }
 
 /// Views of every loaded market, keyed by address.
@@ -79,6 +127,9 @@ pub fn views<'m>(markets: &'m mut [LoadedMarket<'_, '_>]) -> Result<Vec<(Pubkey,
 
 pub fn emit_settlements(trader: &Pubkey, records: &[SettleRecord]) {
     for r in records {
+        if r.funding_paid != 0 {
+            emit_event!(FundingSettled { market: r.market, trader: *trader, seat: r.seat, amount: r.funding_paid });
+        }
         if r.settled != 0 {
             emit_event!(SeatSettled { market: r.market, trader: *trader, seat: r.seat, amount: r.settled });
         }

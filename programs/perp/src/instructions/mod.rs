@@ -11,7 +11,9 @@ pub mod open_trader;
 pub mod place_order;
 pub mod push_oracle;
 pub mod refresh_oracle;
+pub mod settle_funding;
 pub mod token_cpi;
+pub mod update_funding;
 pub mod update_market;
 pub mod withdraw;
 
@@ -26,5 +28,7 @@ pub use open_trader::*;
 pub use place_order::*;
 pub use push_oracle::*;
 pub use refresh_oracle::*;
+pub use settle_funding::*;
+pub use update_funding::*;
 pub use update_market::*;
 pub use withdraw::*;

@@ -1,14 +1,16 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::Token;
 
+use crate::engine::collateral::credit_insurance;
 use crate::engine::orders::OrderParams;
 use crate::engine::trade::{trade, TradeOutcome};
 use crate::error::PerpError;
-use crate::events::{FeesToInsurance, OraclePriceCached, OrderFilled, OrderPlaced, SeatClaimed};
-use crate::instructions::market_accounts::{emit_cancels, emit_settlements, load_margin_set, views, LoadedMarket};
+use crate::events::{FeesToInsurance, FundingSettled, OrderFilled, OrderPlaced, SeatClaimed};
+use crate::instructions::market_accounts::{
+    emit_cancels, emit_settlements, load_margin_set, refresh_market, views, LoadedMarket,
+};
 use crate::instructions::token_cpi::transfer_out;
 use crate::math::SafeMath;
-use crate::state::oracle::refresh_oracle_price;
 use crate::state::{Exchange, Trader, PAUSE_TRADING};
 
 #[derive(Accounts)]
@@ -36,8 +38,8 @@ pub struct PlaceOrder<'info> {
 struct Placed {
     trade: TradeOutcome,
     lot_size: u64,
-    oracle_price: u64,
-    oracle_publish_time: i64,
+    /// Funding dust the markets' updates moved to the insurance fund.
+    funding_dust: u64,
 }
 
 /// Places an order: settles the trader's seats, claims a seat on its first order in the market,
@@ -52,11 +54,6 @@ pub fn handle_place_order(ctx: Context<PlaceOrder>, params: OrderParams) -> Resu
     }
     let placed = place(accounts, ctx.remaining_accounts, &params, now)?;
     let (trader_key, market_key) = (accounts.trader.key(), accounts.market.key());
-    emit_event!(OraclePriceCached {
-        market: market_key,
-        price: placed.oracle_price,
-        publish_time: placed.oracle_publish_time
-    });
     emit_settlements(&trader_key, &placed.trade.settled_before);
     if let Some((seat, deposit)) = placed.trade.claimed {
         emit_event!(SeatClaimed { market: market_key, trader: trader_key, seat, deposit });
@@ -77,14 +74,14 @@ pub fn handle_place_order(ctx: Context<PlaceOrder>, params: OrderParams) -> Resu
         reduce_only: params.reduce_only,
     });
     emit_settlements(&trader_key, &placed.trade.settled_after);
-    let to_insurance = placed.trade.order.fees_to_insurance;
-    if to_insurance > 0 {
-        let (vault, insurance_vault) = (accounts.vault.to_account_info(), accounts.insurance_vault.to_account_info());
-        transfer_out(&accounts.token_program, &accounts.exchange, &vault, &insurance_vault, to_insurance)?;
+    let fees = placed.trade.order.fees_to_insurance;
+    if fees > 0 {
         let insurance_fund_after = accounts.exchange.ledger.insurance_fund;
-        emit_event!(FeesToInsurance { market: market_key, amount: to_insurance, insurance_fund_after });
+        emit_event!(FeesToInsurance { market: market_key, amount: fees, insurance_fund_after });
     }
-    Ok(())
+    let (vault, insurance_vault) = (accounts.vault.to_account_info(), accounts.insurance_vault.to_account_info());
+    let to_insurance = fees.safe_add(placed.funding_dust)?;
+    transfer_out(&accounts.token_program, &accounts.exchange, &vault, &insurance_vault, to_insurance)
 }
 
 fn place<'info>(
@@ -97,20 +94,29 @@ fn place<'info>(
     let market_info = accounts.market.to_account_info();
     let market_key = market_info.key();
     let mut primary = LoadedMarket::load(&market_info)?;
-    let (oracle_price, oracle_publish_time, lot_size) = {
-        let view = primary.view()?;
-        let price = refresh_oracle_price(view.header, &accounts.oracle.to_account_info(), now)?;
-        (price, view.header.oracle_publish_time, view.header.lot_size)
+    let (primary_dust, lot_size) = {
+        let mut view = primary.view()?;
+        (refresh_market(&market_key, &mut view, &accounts.oracle.to_account_info(), now)?, view.header.lot_size)
     };
     let mut others = load_margin_set(&accounts.trader, Some(&market_key), remaining, true, now)?;
+    let funding_dust = primary_dust.safe_add(others.funding_dust)?;
+    credit_insurance(&mut accounts.exchange.ledger, funding_dust)?;
     let mut markets = vec![(market_key, primary.view()?)];
-    markets.extend(views(&mut others)?);
+    markets.extend(views(&mut others.markets)?);
     let trade = trade(&mut accounts.trader, &trader_key, &mut accounts.exchange.ledger, &mut markets, params)?;
-    Ok(Placed { trade, lot_size, oracle_price, oracle_publish_time })
+    Ok(Placed { trade, lot_size, funding_dust })
 }
 
 fn emit_fills(market: &Pubkey, taker: &Pubkey, params: &OrderParams, placed: &Placed) -> Result<()> {
     for fill in &placed.trade.order.fills {
+        if fill.maker_funding_paid != 0 {
+            emit_event!(FundingSettled {
+                market: *market,
+                trader: fill.maker_trader,
+                seat: fill.maker_seat,
+                amount: fill.maker_funding_paid,
+            });
+        }
         emit_event!(OrderFilled {
             market: *market,
             maker: fill.maker_trader,

@@ -20,7 +20,8 @@ pub fn transfer_in<'info>(
     token::transfer(CpiContext::new(token_program.key(), accounts), amount)
 }
 
-/// Moves `amount` out of a vault, signed by the exchange PDA (the vaults' authority).
+/// Moves `amount` out of a vault, signed by the exchange PDA (the vaults' authority); nothing
+/// (no CPI) for zero.
 pub fn transfer_out<'info>(
     token_program: &Program<'info, Token>,
     exchange: &Account<'info, Exchange>,
@@ -28,6 +29,9 @@ pub fn transfer_out<'info>(
     to: &AccountInfo<'info>,
     amount: u64,
 ) -> Result<()> {
+    if amount == 0 {
+        return Ok(());
+    }
     let bump = [exchange.bump];
     let seeds: &[&[u8]] = &[EXCHANGE_SEED, &bump];
     let signer = &[seeds];

@@ -3,6 +3,7 @@ use anchor_lang::prelude::*;
 use crate::error::PerpError;
 use crate::events::MarketUpdated;
 use crate::instructions::market_accounts::LoadedMarket;
+use crate::math::funding::interval_start;
 use crate::state::{Exchange, MarketConfig, MarketStatus};
 
 #[derive(Accounts)]
@@ -15,12 +16,19 @@ pub struct UpdateMarket<'info> {
     pub market: UncheckedAccount<'info>,
 }
 
-/// Replaces the market's parameters (all range-checked again) and sets its status.
+/// Replaces the market's parameters (all range-checked again) and sets its status. A new funding
+/// interval takes effect at once: the current interval is re-aligned to the new length (its
+/// samples kept), so the next boundary is the new interval's next UTC-aligned one.
 pub fn handle_update_market(ctx: Context<UpdateMarket>, config: MarketConfig, status: MarketStatus) -> Result<()> {
     let info = ctx.accounts.market.to_account_info();
     let mut market = LoadedMarket::load(&info)?;
     let view = market.view()?;
+    let old_interval = view.header.funding_interval_secs;
     config.apply(view.header)?;
+    if view.header.funding_interval_secs != old_interval {
+        let now = Clock::get()?.unix_timestamp;
+        view.header.funding_interval_start = interval_start(now, view.header.funding_interval_secs)?;
+    }
     view.header.status = status as u8;
     emit_event!(MarketUpdated { market: info.key(), status: status as u8 });
     Ok(())

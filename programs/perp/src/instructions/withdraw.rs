@@ -3,6 +3,7 @@ use anchor_spl::token::{Token, TokenAccount};
 
 use crate::engine::account::{account_risk, settle_trader};
 use crate::engine::collateral;
+use crate::engine::collateral::credit_insurance;
 use crate::error::PerpError;
 use crate::events::CollateralWithdrawn;
 use crate::instructions::market_accounts::{emit_settlements, load_margin_set, views};
@@ -18,6 +19,10 @@ pub struct Withdraw<'info> {
     pub trader: Box<Account<'info, Trader>>,
     #[account(mut, address = exchange.vault @ PerpError::WrongVault)]
     pub vault: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the exchange's insurance vault (address checked): funding updates that come due
+    /// move their rounding dust there.
+    #[account(mut, address = exchange.insurance_vault @ PerpError::WrongVault)]
+    pub insurance_vault: UncheckedAccount<'info>,
     /// Any token account of the collateral mint (the owner's, or one it names).
     #[account(mut, constraint = destination.mint == exchange.collateral_mint @ PerpError::WrongMint)]
     pub destination: Box<Account<'info, TokenAccount>>,
@@ -33,13 +38,16 @@ pub fn handle_withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let trader_key = accounts.trader.key();
     let mut loaded = load_margin_set(&accounts.trader, None, ctx.remaining_accounts, true, now)?;
-    let mut markets = views(&mut loaded)?;
+    credit_insurance(&mut accounts.exchange.ledger, loaded.funding_dust)?;
+    let mut markets = views(&mut loaded.markets)?;
     let settled = settle_trader(&mut accounts.trader, &trader_key, &mut accounts.exchange.ledger, &mut markets)?;
     let withdrawable = account_risk(&accounts.trader, &markets)?.withdrawable()?;
     collateral::withdraw(&mut accounts.exchange.ledger, &mut accounts.trader, amount, withdrawable)?;
     drop(markets);
     let (vault, destination) = (accounts.vault.to_account_info(), accounts.destination.to_account_info());
     transfer_out(&accounts.token_program, &accounts.exchange, &vault, &destination, amount)?;
+    let insurance_vault = accounts.insurance_vault.to_account_info();
+    transfer_out(&accounts.token_program, &accounts.exchange, &vault, &insurance_vault, loaded.funding_dust)?;
     emit_settlements(&trader_key, &settled);
     emit_event!(CollateralWithdrawn { trader: trader_key, amount, collateral_after: accounts.trader.collateral });
     Ok(())

@@ -94,6 +94,29 @@ pub struct MarketHeader {
     pub sum_quote_entry: i64,
     /// Sum over seats of `seat_deposit`.
     pub sum_seat_deposits: u64,
+    /// Funding settled by seats (> 0 paid in) not yet matched by their counterparties'
+    /// settlement, less the rounding dust already moved to the insurance fund. Part of money
+    /// rule 1; zero when every seat has settled to the current indices.
+    pub funding_settled_net: i64,
+    /// Cumulative funding per lot, token units: what a long lot has paid, what a short lot has
+    /// received (> 0 when longs pay).
+    pub cumulative_funding_long: i64,
+    pub cumulative_funding_short: i64,
+    /// Start of the current funding interval (UTC-aligned).
+    pub funding_interval_start: i64,
+    /// Time of the last premium sample; 0 before the first.
+    pub funding_last_sample_time: i64,
+    /// Sum of premium (1e9) x seconds, and the seconds sampled, in the current interval.
+    pub funding_premium_time_sum: i64,
+    pub funding_sampled_secs: i64,
+    /// The last applied rate (1e9) and when.
+    pub last_funding_rate: i64,
+    pub last_funding_time: i64,
+    /// Interest per 8 hours (1e9) and the cap on |rate| per interval (1e9).
+    pub funding_interest_8h: i64,
+    pub funding_cap: i64,
+    /// Notional the impact prices are computed for, token units.
+    pub funding_impact_notional: u64,
     pub price_band_ppm: u32,
     pub fill_band_ppm: u32,
     pub taker_fee_ppm: u32,
@@ -109,6 +132,8 @@ pub struct MarketHeader {
     pub seat_capacity: u32,
     /// Seats in use.
     pub seat_count: u32,
+    pub funding_interval_secs: u32,
+    pub _padding_funding: u32,
     /// Seats `[0, seats_used)` have been handed out at least once.
     pub seats_used: u32,
     /// Head of the list of released seats (linked through `Seat::next_free`), NIL when empty.
@@ -118,7 +143,7 @@ pub struct MarketHeader {
     pub _padding: [u8; 6],
 }
 
-const _: () = assert!(core::mem::size_of::<MarketHeader>() == 504);
+const _: () = assert!(core::mem::size_of::<MarketHeader>() == 608);
 const _: () = assert!(core::mem::align_of::<MarketHeader>() <= 8);
 
 /// One trader's state in one market.
@@ -144,6 +169,11 @@ pub struct Seat {
     pub open_ask_notional: u64,
     /// Cumulative realized PnL (fees excluded), for views.
     pub realized_pnl: i64,
+    /// The market's funding indices at this seat's last funding settlement.
+    pub last_funding_long: i64,
+    pub last_funding_short: i64,
+    /// Cumulative funding paid (> 0) or received (< 0), for views.
+    pub funding_paid: i64,
     /// Resting orders: node index, `ASK_BIT` set for asks; `NIL` when the slot is free.
     pub orders: [u32; MAX_ORDERS_PER_SEAT],
     pub order_count: u32,
@@ -151,7 +181,7 @@ pub struct Seat {
     pub next_free: u32,
 }
 
-const _: () = assert!(core::mem::size_of::<Seat>() == 240);
+const _: () = assert!(core::mem::size_of::<Seat>() == 264);
 const _: () = assert!(core::mem::align_of::<Seat>() <= 8);
 
 impl Seat {
@@ -264,6 +294,8 @@ impl<'a> MarketView<'a> {
         *seat = Seat::zeroed();
         seat.trader = trader;
         seat.seat_deposit = deposit;
+        seat.last_funding_long = self.header.cumulative_funding_long;
+        seat.last_funding_short = self.header.cumulative_funding_short;
         seat.orders = [NIL; MAX_ORDERS_PER_SEAT];
         seat.next_free = NIL;
         self.header.seat_count = self.header.seat_count.checked_add(1).ok_or(PerpError::MathOverflow)?;

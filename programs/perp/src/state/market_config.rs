@@ -3,11 +3,14 @@
 use anchor_lang::prelude::*;
 
 use crate::error::PerpError;
+use crate::math::funding::interval_start;
+use crate::math::funding::{MAX_FUNDING_INTERVAL_SECS, MIN_FUNDING_INTERVAL_SECS};
 use crate::math::margin::{BracketParams, MarginBrackets};
 use crate::math::position::lot_notional;
-use crate::math::PPM;
+use crate::math::{FUNDING_RATE_PRECISION, PPM};
 use crate::state::book::MAX_ORDERS_PER_SIDE;
-use crate::state::market::{MarketHeader, OracleKind, MAX_SEATS};
+use crate::state::book::NIL;
+use crate::state::market::{market_account_size, MarketHeader, MarketStatus, MarketView, OracleKind, MAX_SEATS};
 use crate::state::params::MAX_FEE_PPM;
 
 /// The parameters `create_market` sets and `update_market` may change.
@@ -33,6 +36,14 @@ pub struct MarketConfig {
     pub fee_insurance_share_ppm: u32,
     pub liquidation_penalty_ppm: u32,
     pub liquidation_insurance_share_ppm: u32,
+    /// Funding interval, seconds (60 to 28,800, dividing a day).
+    pub funding_interval_secs: u32,
+    /// Cap on |funding rate| per interval, 1e9.
+    pub funding_cap: i64,
+    /// Interest per 8 hours, 1e9 (scaled to the interval).
+    pub funding_interest_8h: i64,
+    /// Impact notional for the premium, token units.
+    pub funding_impact_notional: u64,
 }
 
 /// What only `create_market` sets.
@@ -94,6 +105,19 @@ impl MarketConfig {
         if self.liquidation_penalty_ppm == 0 || self.liquidation_penalty_ppm >= brackets.lowest_maintenance_ppm() {
             return Err(PerpError::PenaltyNotBelowMaintenance);
         }
+        let interval = self.funding_interval_secs;
+        if !(MIN_FUNDING_INTERVAL_SECS..=MAX_FUNDING_INTERVAL_SECS).contains(&interval)
+            || 86_400 % interval != 0
+            || self.funding_cap <= 0
+            || self.funding_cap > FUNDING_RATE_PRECISION as i64
+            || self.funding_interest_8h.unsigned_abs() > FUNDING_RATE_PRECISION
+            || self.funding_impact_notional == 0
+        {
+            return Err(PerpError::InvalidFundingParams);
+        }
+        if self.min_order_notional == 0 || self.max_open_interest_lots == 0 || self.seat_deposit == 0 {
+            return Err(PerpError::InvalidMarketLimits);
+        }
         if self.oracle_max_age_secs == 0 || self.oracle_max_conf_ppm > ppm {
             return Err(PerpError::InvalidOracleConfig);
         }
@@ -117,6 +141,45 @@ impl MarketConfig {
         header.fee_insurance_share_ppm = self.fee_insurance_share_ppm;
         header.liquidation_penalty_ppm = self.liquidation_penalty_ppm;
         header.liquidation_insurance_share_ppm = self.liquidation_insurance_share_ppm;
+        header.funding_interval_secs = self.funding_interval_secs;
+        header.funding_cap = self.funding_cap;
+        header.funding_interest_8h = self.funding_interest_8h;
+        header.funding_impact_notional = self.funding_impact_notional;
         Ok(())
     }
+}
+
+/// Initializes a new market in `data` (the account's data, discriminator included, zeroed and
+/// sized with `market_account_size`): layout, parameters, empty books, and the funding clock
+/// started at `now` (the interval containing `now`, first sample from `now`).
+pub fn initialize_market<'a>(
+    data: &'a mut [u8],
+    layout: &MarketLayout,
+    config: &MarketConfig,
+    now: i64,
+) -> core::result::Result<MarketView<'a>, PerpError> {
+    layout.validate()?;
+    let expected =
+        market_account_size(layout.order_capacity, layout.seat_capacity).ok_or(PerpError::InvalidCapacity)?;
+    if data.len() != expected {
+        return Err(PerpError::WrongMarketAccountSize);
+    }
+    let body = data.get_mut(8..).ok_or(PerpError::WrongMarketAccountSize)?;
+    let (header_bytes, rest) = body.split_at_mut(core::mem::size_of::<MarketHeader>());
+    let header: &mut MarketHeader =
+        bytemuck::try_from_bytes_mut(header_bytes).map_err(|_| PerpError::WrongMarketAccountSize)?;
+    config.apply(header)?;
+    header.symbol = layout.symbol;
+    header.tick_size = layout.tick_size;
+    header.lot_size = layout.lot_size;
+    header.order_capacity = layout.order_capacity;
+    header.seat_capacity = layout.seat_capacity;
+    header.status = MarketStatus::Active as u8;
+    header.next_order_seq = 1;
+    header.free_seat_head = NIL;
+    header.bids.init();
+    header.asks.init();
+    header.funding_interval_start = interval_start(now, header.funding_interval_secs)?;
+    header.funding_last_sample_time = now;
+    MarketView::split(header, rest)
 }

@@ -1,0 +1,442 @@
+//! Funding on a market account: premium samples from the book's impact prices, the capped rate
+//! at each UTC-aligned interval boundary, the cumulative indices, and lazy settlement of seats
+//! against them.
+//!
+//! Zero-sum bookkeeping: at a boundary the long index moves by what one long lot pays (rounded
+//! up) and the short index by what one short lot receives (rounded down); the difference times
+//! the open interest is the dust, which goes to the insurance fund at once. A seat settling
+//! moves its owed funding from its unsettled quote into `funding_settled_net`, so at every moment
+//! `funding_settled_net + sum over seats of pending funding == 0` (tested), and the market's cash
+//! on the books does not move.
+use crate::error::PerpError;
+use crate::math::fixed::apply_ppm;
+use crate::math::fixed::Rounding;
+use crate::math::fixed::BASE_PRECISION;
+use crate::math::funding::{
+    average_premium, funding_owed, funding_rate, index_deltas, interest_per_interval, interval_start, premium,
+};
+use crate::math::position::lot_notional;
+use crate::math::safe::{cast, SafeMath};
+use crate::state::book::{BookSide, Side};
+use crate::state::market::{MarketHeader, MarketView, Seat};
+
+/// Most resting orders an impact-price walk reads per side. A side whose orders within the fill
+/// band do not reach the impact notional within this many orders counts as thin.
+pub const MAX_IMPACT_ORDERS: usize = 64;
+
+/// What one funding update did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FundingUpdate {
+    /// Premium of this sample (1e9) and the seconds it was weighted by.
+    pub premium: i64,
+    pub sample_secs: i64,
+    /// Impact prices used (the oracle for a thin side).
+    pub impact_bid: u64,
+    pub impact_ask: u64,
+    /// Set when an interval ended and its rate was applied.
+    pub applied: Option<AppliedFunding>,
+}
+
+/// A rate applied at an interval boundary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AppliedFunding {
+    /// Start of the interval that ended.
+    pub interval_start: i64,
+    /// Boundaries that passed unapplied after it (a keeper outage): charged nothing.
+    pub skipped_intervals: i64,
+    pub average_premium: i64,
+    pub rate: i64,
+    pub oracle_price: u64,
+    /// Index moves per lot, token units: what a long lot pays and a short lot receives.
+    pub long_index_delta: i64,
+    pub short_index_delta: i64,
+    pub open_interest_lots: u64,
+    /// Rounding dust to the insurance fund, token units.
+    pub dust: u64,
+}
+
+/// The impact price of one side: the average price of filling `impact_notional` against its
+/// orders within the fill band (the only ones a taker could hit now), best first. `None` when
+/// the side is empty or thin: its orders in the band, within [`MAX_IMPACT_ORDERS`], do not reach
+/// the impact notional. A thin side's premium term is zero (impact price = oracle).
+///
+/// The average is notional / base with the base at 1e18 precision (the last, partial order's
+/// base rounded up) and the quotient rounded to nearest, so a single price level gives exactly
+/// its price.
+pub fn impact_price(
+    book: &BookSide,
+    lot_size: u64,
+    band: (u64, u64),
+    impact_notional: u64,
+) -> Result<Option<u64>, PerpError> {
+    const SCALE: u128 = 1_000_000_000_000_000_000;
+    let (low, high) = band;
+    let mut notional_left = impact_notional;
+    let mut base_scaled: u128 = 0;
+    for index in book.iter().take(MAX_IMPACT_ORDERS) {
+        let order = book.get(index)?;
+        if order.price < low || order.price > high {
+            // Bids above the band and asks below it are skipped; past the band's far edge
+            // nothing better follows.
+            let past_far_edge = match book.side {
+                Side::Bid => order.price < low,
+                Side::Ask => order.price > high,
+            };
+            if past_far_edge {
+                break;
+            }
+            continue;
+        }
+        let order_notional = lot_notional(lot_size, order.price)?.safe_mul(order.base_lots)?;
+        if order_notional < notional_left {
+            notional_left = notional_left.safe_sub(order_notional)?;
+            let base = u128::from(order.base_lots.safe_mul(lot_size)?);
+            base_scaled = base_scaled.safe_add(base.safe_mul(SCALE / u128::from(BASE_PRECISION))?)?;
+            continue;
+        }
+        // The part of this order that completes the impact notional.
+        let price = u128::from(order.price);
+        let part = u128::from(notional_left).safe_mul(SCALE)?.safe_add(price.safe_sub(1)?)?.safe_div(price)?;
+        base_scaled = base_scaled.safe_add(part)?;
+        let numerator = u128::from(impact_notional).safe_mul(SCALE)?.safe_add(base_scaled / 2)?;
+        return cast(numerator.safe_div(base_scaled)?).map(Some);
+    }
+    Ok(None)
+}
+
+/// The fill band around the cached oracle price, boundaries included.
+pub fn fill_band(header: &MarketHeader) -> Result<(u64, u64), PerpError> {
+    let oracle = header.oracle_price;
+    let width = apply_ppm(oracle, u64::from(header.fill_band_ppm), Rounding::Down)?;
+    Ok((oracle.saturating_sub(width), oracle.safe_add(width)?))
+}
+
+/// The premium of the book now over the cached oracle price, with the impact prices used.
+pub fn current_premium(market: &MarketView) -> Result<(i64, u64, u64), PerpError> {
+    let header = &*market.header;
+    let oracle = header.oracle_price;
+    let band = fill_band(header)?;
+    let notional = header.funding_impact_notional;
+    let bid = impact_price(&market.book(Side::Bid), header.lot_size, band, notional)?.unwrap_or(oracle);
+    let ask = impact_price(&market.book(Side::Ask), header.lot_size, band, notional)?.unwrap_or(oracle);
+    Ok((premium(bid, ask, oracle)?, bid, ask))
+}
+
+/// The rate the current interval would get if it ended now (the predicted rate).
+pub fn predicted_rate(header: &MarketHeader) -> Result<i64, PerpError> {
+    let average = average_premium(header.funding_premium_time_sum, header.funding_sampled_secs)?;
+    let interest = interest_per_interval(header.funding_interest_8h, header.funding_interval_secs)?;
+    funding_rate(average, interest, header.funding_cap)
+}
+
+/// Samples the premium at `now` (weighted by the seconds since the last sample, up to the end of
+/// the current interval) and, when the interval has ended, applies its rate to the indices.
+/// Needs the oracle price cached for this instruction. Running it twice at the same `now`
+/// changes nothing the second time.
+///
+/// Catch-up rule: when several boundaries have passed, one capped interval is applied, once,
+/// and the interval containing `now` starts fresh, sampled from its start at the current
+/// premium. A keeper outage never charges many intervals at once.
+pub fn update_funding(market: &mut MarketView, now: i64) -> Result<FundingUpdate, PerpError> {
+    let (premium, impact_bid, impact_ask) = current_premium(market)?;
+    let header = &mut *market.header;
+    let interval = i64::from(header.funding_interval_secs);
+    let interval_end = header.funding_interval_start.safe_add(interval)?;
+    let sample_end = now.min(interval_end);
+    let sample_secs = sample_end.safe_sub(header.funding_last_sample_time)?.max(0);
+    add_sample(header, premium, sample_secs, sample_end)?;
+    let mut update = FundingUpdate { premium, sample_secs, impact_bid, impact_ask, applied: None };
+    if now < interval_end {
+        return Ok(update);
+    }
+    let applied = apply_interval(header, now, interval_end)?;
+    let new_start = interval_start(now, header.funding_interval_secs)?;
+    header.funding_interval_start = new_start;
+    header.funding_premium_time_sum = 0;
+    header.funding_sampled_secs = 0;
+    header.funding_last_sample_time = new_start;
+    add_sample(header, premium, now.safe_sub(new_start)?, now)?;
+    update.applied = Some(applied);
+    Ok(update)
+}
+
+fn add_sample(header: &mut MarketHeader, premium: i64, secs: i64, until: i64) -> Result<(), PerpError> {
+    header.funding_premium_time_sum = header.funding_premium_time_sum.safe_add(premium.safe_mul(secs)?)?;
+    header.funding_sampled_secs = header.funding_sampled_secs.safe_add(secs)?;
+    header.funding_last_sample_time = header.funding_last_sample_time.max(until);
+    Ok(())
+}
+
+/// Applies the ended interval's rate at the cached oracle price; moves the dust out of the
+/// market's funding balance (the caller moves it to the insurance fund).
+fn apply_interval(header: &mut MarketHeader, now: i64, interval_end: i64) -> Result<AppliedFunding, PerpError> {
+    let interval = i64::from(header.funding_interval_secs);
+    let average = average_premium(header.funding_premium_time_sum, header.funding_sampled_secs)?;
+    let rate = predicted_rate(header)?;
+    let (long_delta, short_delta) = index_deltas(rate, header.lot_size, header.oracle_price)?;
+    let open_interest: i64 = cast(header.open_interest_lots)?;
+    let dust: u64 = cast(long_delta.safe_sub(short_delta)?.safe_mul(open_interest)?)?;
+    header.cumulative_funding_long = header.cumulative_funding_long.safe_add(long_delta)?;
+    header.cumulative_funding_short = header.cumulative_funding_short.safe_add(short_delta)?;
+    header.funding_settled_net = header.funding_settled_net.safe_sub(cast(dust)?)?;
+    header.last_funding_rate = rate;
+    header.last_funding_time = now;
+    Ok(AppliedFunding {
+        interval_start: interval_end.safe_sub(interval)?,
+        skipped_intervals: now.safe_sub(interval_end)?.safe_div(interval)?,
+        average_premium: average,
+        rate,
+        oracle_price: header.oracle_price,
+        long_index_delta: long_delta,
+        short_index_delta: short_delta,
+        open_interest_lots: header.open_interest_lots,
+        dust,
+    })
+}
+
+/// Funding the seat owes since its last settlement (> 0: it pays), without settling it.
+pub fn pending_funding(header: &MarketHeader, seat: &Seat) -> Result<i64, PerpError> {
+    let long_move = header.cumulative_funding_long.safe_sub(seat.last_funding_long)?;
+    let short_move = header.cumulative_funding_short.safe_sub(seat.last_funding_short)?;
+    funding_owed(seat.base_lots, long_move, short_move)
+}
+
+/// Settles the seat against the market's indices: what it owes leaves its unsettled quote (what
+/// it receives enters it). Must run before anything changes the seat's position. Returns the
+/// amount paid (> 0) or received (< 0).
+pub fn settle_seat_funding(header: &mut MarketHeader, seat: &mut Seat) -> Result<i64, PerpError> {
+    let owed = pending_funding(header, seat)?;
+    seat.last_funding_long = header.cumulative_funding_long;
+    seat.last_funding_short = header.cumulative_funding_short;
+    if owed != 0 {
+        seat.unsettled_quote = seat.unsettled_quote.safe_sub(owed)?;
+        seat.funding_paid = seat.funding_paid.safe_add(owed)?;
+        header.sum_unsettled_quote = header.sum_unsettled_quote.safe_sub(owed)?;
+        header.funding_settled_net = header.funding_settled_net.safe_add(owed)?;
+    }
+    Ok(owed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::orders::{OrderSide, OrderType};
+    use crate::engine::test_market::{self as tm, PRICE};
+    use proptest::prelude::*;
+
+    /// 2025-10-11 00:00:00 UTC: a whole number of hours.
+    const T0: i64 = 1_760_140_800;
+    const HOUR: i64 = 3_600;
+
+    fn header_bytes(data: &[u8]) -> Vec<u8> {
+        data[..8 + core::mem::size_of::<MarketHeader>()].to_vec()
+    }
+
+    /// funding_settled_net + pending funding of every live seat: zero at all times.
+    fn funding_balance(data: &mut [u8]) -> i64 {
+        let view = tm::view(data);
+        let pending: i64 =
+            view.seats.iter().filter(|s| !s.is_free()).map(|s| pending_funding(view.header, s).unwrap()).sum();
+        view.header.funding_settled_net + pending
+    }
+
+    /// A market with a long (10 lots, seat `long`) against a maker's short (seat `maker`), and the
+    /// maker's quotes left at `bid` / `ask` (200 lots each) around an oracle of 1,000.
+    fn market_with_positions(bid: u64, ask: u64) -> (Vec<u8>, u32, u32) {
+        let mut data = tm::market(&tm::config(), &tm::layout(16, 8), T0, 1_000);
+        let (maker, long) = (tm::seat(&mut data), tm::seat(&mut data));
+        tm::order(&mut data, maker, OrderSide::Sell, OrderType::Limit, 1_000, 10).unwrap();
+        tm::order(&mut data, long, OrderSide::Buy, OrderType::ImmediateOrCancel, 1_000, 10).unwrap();
+        tm::order(&mut data, maker, OrderSide::Buy, OrderType::Limit, bid, 200).unwrap();
+        tm::order(&mut data, maker, OrderSide::Sell, OrderType::Limit, ask, 200).unwrap();
+        (data, maker, long)
+    }
+
+    #[test]
+    fn impact_price_walks_the_band_and_averages() {
+        let mut data = tm::market(&tm::config(), &tm::layout(16, 8), T0, 1_000);
+        let seat = tm::seat(&mut data);
+        let band = fill_band(tm::view(&mut data).header).unwrap();
+        assert_eq!(band, (950 * PRICE, 1_050 * PRICE));
+        let impact = |data: &mut Vec<u8>, side| {
+            let view = tm::view(data);
+            impact_price(&view.book(side), view.header.lot_size, band, 100_000_000).unwrap()
+        };
+        assert_eq!(impact(&mut data, Side::Ask), None, "empty side");
+        // 0.05 base at 1,005 = 50.25 quote: thin, below the 100-quote impact notional.
+        tm::order(&mut data, seat, OrderSide::Sell, OrderType::Limit, 1_005, 50).unwrap();
+        assert_eq!(impact(&mut data, Side::Ask), None, "thin side");
+        // Plus 0.1 base at 1,010: the remaining 49.75 quote buys 49.75 / 1,010 =
+        // 0.0492574257... base, so the average is 100 / 0.0992574257... = 1,007.4812967...
+        // (hand-checked), 1,007.481297 at 1e6.
+        tm::order(&mut data, seat, OrderSide::Sell, OrderType::Limit, 1_010, 100).unwrap();
+        assert_eq!(impact(&mut data, Side::Ask), Some(1_007_481_297));
+        // An order outside the fill band can't fill now and doesn't count.
+        let mut data = tm::market(&tm::config(), &tm::layout(16, 8), T0, 1_000);
+        let seat = tm::seat(&mut data);
+        tm::order(&mut data, seat, OrderSide::Sell, OrderType::Limit, 1_051, 500).unwrap();
+        assert_eq!(impact(&mut data, Side::Ask), None, "outside the band");
+        tm::order(&mut data, seat, OrderSide::Sell, OrderType::Limit, 1_050, 500).unwrap();
+        assert_eq!(impact(&mut data, Side::Ask), Some(1_050 * PRICE), "band edge included");
+    }
+
+    #[test]
+    fn rich_book_longs_pay_shorts_exactly_at_the_boundary() {
+        // Impact bid 1,010 over an oracle of 1,000: premium +1%.
+        let (mut data, maker, long) = market_with_positions(1_010, 1_020);
+        let half = update_funding(&mut tm::view(&mut data), T0 + HOUR / 2).unwrap();
+        assert_eq!((half.premium, half.sample_secs, half.applied), (10_000_000, HOUR / 2, None));
+        let update = update_funding(&mut tm::view(&mut data), T0 + HOUR).unwrap();
+        let applied = update.applied.unwrap();
+        // F = 1% + clamp(0.0125% - 1%, +-0.05%) = 0.95%, capped at 0.75%. One lot (0.001 base at
+        // 1,000 = 1 quote) pays 0.0075 quote = 7,500 units.
+        assert_eq!((applied.average_premium, applied.rate), (10_000_000, 7_500_000));
+        assert_eq!((applied.long_index_delta, applied.short_index_delta, applied.dust), (7_500, 7_500, 0));
+        assert_eq!((applied.interval_start, applied.skipped_intervals), (T0, 0));
+        let view = tm::view(&mut data);
+        assert_eq!(pending_funding(view.header, view.seat(long).unwrap()), Ok(75_000));
+        assert_eq!(pending_funding(view.header, view.seat(maker).unwrap()), Ok(-75_000));
+        assert_eq!(funding_balance(&mut data), 0);
+        // Settling moves it into unsettled quote, exactly opposite.
+        let view = tm::view(&mut data);
+        let before = (view.seats[long as usize].unsettled_quote, view.seats[maker as usize].unsettled_quote);
+        assert_eq!(settle_seat_funding(view.header, &mut view.seats[long as usize]), Ok(75_000));
+        assert_eq!(settle_seat_funding(view.header, &mut view.seats[maker as usize]), Ok(-75_000));
+        assert_eq!(view.seats[long as usize].unsettled_quote, before.0 - 75_000);
+        assert_eq!(view.seats[maker as usize].unsettled_quote, before.1 + 75_000);
+        assert_eq!(view.header.funding_settled_net, 0);
+        assert_eq!(settle_seat_funding(view.header, &mut view.seats[long as usize]), Ok(0), "settled once");
+    }
+
+    #[test]
+    fn cheap_book_shorts_pay_longs() {
+        // Impact ask 995 under 1,000: premium -0.5%; F = -0.5% + clamp(0.0125% + 0.5%) = -0.45%.
+        let (mut data, maker, long) = market_with_positions(990, 995);
+        update_funding(&mut tm::view(&mut data), T0 + 1).unwrap();
+        let applied = update_funding(&mut tm::view(&mut data), T0 + HOUR).unwrap().applied.unwrap();
+        assert_eq!(applied.rate, -4_500_000);
+        assert_eq!((applied.long_index_delta, applied.short_index_delta), (-4_500, -4_500));
+        let view = tm::view(&mut data);
+        assert_eq!(pending_funding(view.header, view.seat(long).unwrap()), Ok(-45_000));
+        assert_eq!(pending_funding(view.header, view.seat(maker).unwrap()), Ok(45_000));
+    }
+
+    #[test]
+    fn a_second_crank_at_the_same_time_changes_nothing() {
+        let (mut data, _, _) = market_with_positions(1_010, 1_020);
+        update_funding(&mut tm::view(&mut data), T0 + 600).unwrap();
+        let before = header_bytes(&data);
+        let again = update_funding(&mut tm::view(&mut data), T0 + 600).unwrap();
+        assert_eq!((again.sample_secs, again.applied), (0, None));
+        assert_eq!(header_bytes(&data), before);
+        // Also across a boundary: the second call neither samples nor applies.
+        update_funding(&mut tm::view(&mut data), T0 + HOUR + 5).unwrap();
+        let before = header_bytes(&data);
+        assert_eq!(update_funding(&mut tm::view(&mut data), T0 + HOUR + 5).unwrap().applied, None);
+        assert_eq!(header_bytes(&data), before);
+    }
+
+    #[test]
+    fn an_outage_applies_one_interval_once() {
+        let (mut data, _, long) = market_with_positions(1_010, 1_020);
+        // No update for three and a half hours: one capped interval, two skipped.
+        let update = update_funding(&mut tm::view(&mut data), T0 + 3 * HOUR + HOUR / 2).unwrap();
+        let applied = update.applied.unwrap();
+        assert_eq!((applied.rate, applied.skipped_intervals, applied.interval_start), (7_500_000, 2, T0));
+        let view = tm::view(&mut data);
+        assert_eq!(pending_funding(view.header, view.seat(long).unwrap()), Ok(75_000), "charged once");
+        // The interval containing now starts fresh, sampled from its start.
+        assert_eq!(view.header.funding_interval_start, T0 + 3 * HOUR);
+        assert_eq!(view.header.funding_sampled_secs, HOUR / 2);
+        assert_eq!(update_funding(&mut tm::view(&mut data), T0 + 4 * HOUR - 1).unwrap().applied, None);
+    }
+
+    #[test]
+    fn rounding_dust_goes_to_the_insurance_fund_and_the_books_stay_zero_sum() {
+        let (mut data, maker, long) = market_with_positions(1_010, 1_020);
+        // At 1,001 a lot is worth 1.001 quote: 0.75% of it is 7,507.5 units.
+        tm::view(&mut data).header.oracle_price = 1_001 * PRICE;
+        let applied = update_funding(&mut tm::view(&mut data), T0 + HOUR).unwrap().applied.unwrap();
+        assert_eq!((applied.long_index_delta, applied.short_index_delta), (7_508, 7_507));
+        assert_eq!(applied.dust, 10, "1 unit per lot of the 10 lots open");
+        assert_eq!(tm::view(&mut data).header.funding_settled_net, -10);
+        assert_eq!(funding_balance(&mut data), 0);
+        let view = tm::view(&mut data);
+        assert_eq!(settle_seat_funding(view.header, &mut view.seats[long as usize]), Ok(75_080));
+        assert_eq!(settle_seat_funding(view.header, &mut view.seats[maker as usize]), Ok(-75_070));
+        assert_eq!(view.header.funding_settled_net, 0);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        /// Seat `who` takes `lots` from the book's best order on `side` (resting quotes refill).
+        Trade { who: usize, buy: bool, lots: u64 },
+        /// The oracle moves by `bps`.
+        Price { bps: i64 },
+        /// Time passes and the funding crank runs.
+        Crank { secs: i64 },
+        /// One seat settles its funding.
+        Settle { who: usize },
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            3 => (0usize..4, any::<bool>(), 2u64..40).prop_map(|(who, buy, lots)| Step::Trade { who, buy, lots }),
+            2 => (-300i64..=300).prop_map(|bps| Step::Price { bps }),
+            3 => (1i64..5_000).prop_map(|secs| Step::Crank { secs }),
+            2 => (0usize..4).prop_map(|who| Step::Settle { who }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Money rule 3: whatever the positions and the price path, what longs pay equals what
+        /// shorts receive plus the dust to the insurance fund; the market's cash on the books
+        /// moves only by that dust; long base == short base.
+        #[test]
+        fn funding_is_zero_sum(steps in proptest::collection::vec(step(), 1..60)) {
+            let mut data = tm::market(&tm::config(), &tm::layout(64, 8), T0, 1_000);
+            let quoter = tm::seat(&mut data);
+            let seats: Vec<u32> = (0..4).map(|_| tm::seat(&mut data)).collect();
+            let (mut now, mut dust_total, mut fees_total, mut oracle) = (T0, 0u64, 0u64, 1_000u64);
+            let cash0 = crate::engine::account::market_cash(tm::view(&mut data).header).unwrap();
+            for step in steps {
+                match step {
+                    Step::Trade { who, buy, lots } => {
+                        // The quoter refreshes 100 lots each side one tick off the oracle.
+                        let _ = crate::engine::orders::cancel_all(
+                            &mut tm::view(&mut data), quoter, crate::engine::orders::CancelReason::User);
+                        tm::order(&mut data, quoter, OrderSide::Buy, OrderType::Limit, oracle - 1, 100).unwrap();
+                        tm::order(&mut data, quoter, OrderSide::Sell, OrderType::Limit, oracle + 1, 100).unwrap();
+                        let (side, price) = if buy { (OrderSide::Buy, oracle + 1) } else { (OrderSide::Sell, oracle - 1) };
+                        let out = tm::order(&mut data, seats[who], side, OrderType::ImmediateOrCancel, price, lots)
+                            .unwrap();
+                        fees_total += out.fees_to_pool + out.fees_to_insurance;
+                    }
+                    Step::Price { bps } => {
+                        oracle = (oracle as i64 + oracle as i64 * bps / 10_000).clamp(500, 5_000) as u64;
+                        tm::view(&mut data).header.oracle_price = oracle * PRICE;
+                    }
+                    Step::Crank { secs } => {
+                        now += secs;
+                        let update = update_funding(&mut tm::view(&mut data), now).unwrap();
+                        dust_total += update.applied.map_or(0, |a| a.dust);
+                    }
+                    Step::Settle { who } => {
+                        let view = tm::view(&mut data);
+                        settle_seat_funding(view.header, &mut view.seats[seats[who] as usize]).unwrap();
+                    }
+                }
+                prop_assert_eq!(funding_balance(&mut data), 0);
+                let view = tm::view(&mut data);
+                let cash = crate::engine::account::market_cash(view.header).unwrap();
+                // Fills net to zero across seats; only fees and the dust leave the market's cash.
+                prop_assert_eq!(cash, cash0 - dust_total as i64 - fees_total as i64);
+                let long: i64 = view.seats.iter().map(|s| s.base_lots.max(0)).sum();
+                let short: i64 = view.seats.iter().map(|s| (-s.base_lots).max(0)).sum();
+                prop_assert_eq!(long, short);
+                prop_assert_eq!(view.header.open_interest_lots as i64, long);
+            }
+        }
+    }
+}

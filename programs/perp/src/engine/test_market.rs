@@ -1,0 +1,82 @@
+//! In-memory market accounts for the engine's unit tests: the same initialization as
+//! `create_market`, on a `Vec<u8>`.
+use anchor_lang::prelude::Pubkey;
+
+use crate::engine::orders::{place_order, OrderParams, OrderSide, OrderType, PlaceOutcome};
+use crate::error::PerpError;
+use crate::math::margin::BracketParams;
+use crate::state::market::{market_account_size, MarketView, OracleKind};
+use crate::state::{initialize_market, MarketConfig, MarketLayout};
+
+pub const QUOTE: u64 = 1_000_000;
+pub const PRICE: u64 = 1_000_000;
+
+/// Tick 1 quote, lot 0.001 base, 10x (10% / 5%), fees 5 / 2 bps, fill band 5%, funding hourly
+/// with a 0.75% cap, 0.01% interest per 8 h and a 100-quote impact notional.
+pub fn config() -> MarketConfig {
+    MarketConfig {
+        oracle_kind: OracleKind::Push,
+        oracle: Pubkey::new_unique(),
+        oracle_max_age_secs: 60,
+        oracle_max_conf_ppm: 10_000,
+        brackets: vec![BracketParams { max_notional: u64::MAX, initial_ppm: 100_000, maintenance_ppm: 50_000 }],
+        min_order_notional: QUOTE,
+        max_open_interest_lots: 1_000_000_000,
+        seat_deposit: QUOTE,
+        price_band_ppm: 100_000,
+        fill_band_ppm: 50_000,
+        taker_fee_ppm: 500,
+        maker_fee_ppm: 200,
+        fee_insurance_share_ppm: 0,
+        liquidation_penalty_ppm: 10_000,
+        liquidation_insurance_share_ppm: 500_000,
+        funding_interval_secs: 3_600,
+        funding_cap: 7_500_000,
+        funding_interest_8h: 100_000,
+        funding_impact_notional: 100 * QUOTE,
+    }
+}
+
+pub fn layout(order_capacity: u32, seat_capacity: u32) -> MarketLayout {
+    let mut symbol = [0u8; 16];
+    symbol[..8].copy_from_slice(b"BTC-PERP");
+    MarketLayout { symbol, tick_size: PRICE, lot_size: 1_000_000, order_capacity, seat_capacity }
+}
+
+/// A market account's bytes, initialized at `now` with the oracle price cached.
+pub fn market(config: &MarketConfig, layout: &MarketLayout, now: i64, oracle_quote: u64) -> Vec<u8> {
+    let size = market_account_size(layout.order_capacity, layout.seat_capacity).unwrap();
+    let mut data = vec![0u8; size];
+    let view = initialize_market(&mut data, layout, config, now).unwrap();
+    view.header.oracle_price = oracle_quote * PRICE;
+    data
+}
+
+pub fn view(data: &mut [u8]) -> MarketView<'_> {
+    MarketView::from_account_data(data).unwrap()
+}
+
+/// Claims a seat for a new trader key; returns its index.
+pub fn seat(data: &mut [u8]) -> u32 {
+    view(data).claim_seat(Pubkey::new_unique(), QUOTE).unwrap()
+}
+
+/// A limit order (or `order_type`) of `lots` at `price_quote`.
+pub fn order(
+    data: &mut [u8],
+    seat: u32,
+    side: OrderSide,
+    order_type: OrderType,
+    price_quote: u64,
+    lots: u64,
+) -> Result<PlaceOutcome, PerpError> {
+    let params = OrderParams {
+        side,
+        order_type,
+        price: price_quote * PRICE,
+        base_lots: lots,
+        reduce_only: false,
+        client_order_id: 7,
+    };
+    place_order(&mut view(data), seat, &params)
+}

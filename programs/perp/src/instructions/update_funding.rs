@@ -1,0 +1,46 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::Token;
+
+use crate::engine::collateral::credit_insurance;
+use crate::error::PerpError;
+use crate::instructions::market_accounts::{refresh_market, LoadedMarket};
+use crate::instructions::token_cpi::transfer_out;
+use crate::state::Exchange;
+
+#[derive(Accounts)]
+pub struct UpdateFunding<'info> {
+    #[account(mut)]
+    pub exchange: Box<Account<'info, Exchange>>,
+    /// CHECK: loaded as a market account of this program (owner and discriminator checked).
+    #[account(mut)]
+    pub market: UncheckedAccount<'info>,
+    /// CHECK: checked against the market's oracle config.
+    pub oracle: UncheckedAccount<'info>,
+    /// CHECK: the exchange's vault (address checked); the token program checks the rest.
+    #[account(mut, address = exchange.vault @ PerpError::WrongVault)]
+    pub vault: UncheckedAccount<'info>,
+    /// CHECK: the exchange's insurance vault (address checked).
+    #[account(mut, address = exchange.insurance_vault @ PerpError::WrongVault)]
+    pub insurance_vault: UncheckedAccount<'info>,
+    pub token_program: Program<'info, Token>,
+}
+
+/// Permissionless (the keeper cranks it; every instruction that prices the market runs it too):
+/// validates and caches the oracle price, adds a premium sample and, when the funding interval
+/// has ended, applies its capped rate to the indices and moves the rounding dust to the
+/// insurance fund. Never paused. A second call in the same second changes nothing.
+pub fn handle_update_funding(ctx: Context<UpdateFunding>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let accounts = ctx.accounts;
+    let info = accounts.market.to_account_info();
+    let dust = {
+        let mut market = LoadedMarket::load(&info)?;
+        refresh_market(info.key, &mut market.view()?, &accounts.oracle.to_account_info(), now)?
+    };
+    if dust > 0 {
+        credit_insurance(&mut accounts.exchange.ledger, dust)?;
+        let (vault, insurance_vault) = (accounts.vault.to_account_info(), accounts.insurance_vault.to_account_info());
+        transfer_out(&accounts.token_program, &accounts.exchange, &vault, &insurance_vault, dust)?;
+    }
+    Ok(())
+}
