@@ -1,7 +1,6 @@
 //! Markets on the localnet: a keeper-pushed oracle, a market account of a chosen size, orders
 //! sent with each trader's margin set, and reading headers and seats back.
-use perp::math::margin::BracketParams;
-use perp::state::{MarketHeader, OracleKind, Seat, Trader};
+use perp::state::{MarketHeader, Seat, Trader};
 use perp::{MarketConfig, MarketLayout, OrderParams, OrderSide, OrderType};
 use perp_client::views::MarketData;
 use perp_client::{instructions, pda};
@@ -39,27 +38,7 @@ pub fn default_layout(name: &str) -> MarketLayout {
 }
 
 pub fn default_config(oracle: Pubkey) -> MarketConfig {
-    MarketConfig {
-        oracle_kind: OracleKind::Push,
-        oracle,
-        oracle_max_age_secs: 60,
-        oracle_max_conf_ppm: 10_000,
-        brackets: vec![BracketParams { max_notional: u64::MAX, initial_ppm: 100_000, maintenance_ppm: 50_000 }],
-        min_order_notional: QUOTE,
-        max_open_interest_lots: 1_000_000_000,
-        seat_deposit: QUOTE,
-        price_band_ppm: 100_000,
-        fill_band_ppm: 50_000,
-        taker_fee_ppm: 500,
-        maker_fee_ppm: 200,
-        fee_insurance_share_ppm: 0,
-        liquidation_penalty_ppm: 10_000,
-        liquidation_insurance_share_ppm: 500_000,
-        funding_interval_secs: 3_600,
-        funding_cap: 7_500_000,
-        funding_interest_8h: 100_000,
-        funding_impact_notional: 100 * QUOTE,
-    }
+    MarketConfig { oracle, ..perp::engine::test_market::config() }
 }
 
 /// Creates a push oracle at `price_quote` and a market on it.

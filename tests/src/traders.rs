@@ -11,6 +11,16 @@ pub struct Wallet {
     pub sub_account_id: u16,
 }
 
+impl Clone for Wallet {
+    fn clone(&self) -> Self {
+        Self {
+            owner: self.owner.insecure_clone(),
+            token_account: self.token_account,
+            sub_account_id: self.sub_account_id,
+        }
+    }
+}
+
 impl Wallet {
     pub fn trader(&self) -> Pubkey {
         pda::trader(&self.owner.pubkey(), self.sub_account_id)

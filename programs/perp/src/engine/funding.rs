@@ -234,7 +234,7 @@ mod tests {
 
     /// funding_settled_net + pending funding of every live seat: zero at all times.
     fn funding_balance(data: &mut [u8]) -> i64 {
-        let view = tm::view(data);
+        let view = tm::view(data).unwrap();
         let pending: i64 =
             view.seats.iter().filter(|s| !s.is_free()).map(|s| pending_funding(view.header, s).unwrap()).sum();
         view.header.funding_settled_net + pending
@@ -243,8 +243,8 @@ mod tests {
     /// A market with a long (10 lots, seat `long`) against a maker's short (seat `maker`), and the
     /// maker's quotes left at `bid` / `ask` (200 lots each) around an oracle of 1,000.
     fn market_with_positions(bid: u64, ask: u64) -> (Vec<u8>, u32, u32) {
-        let mut data = tm::market(&tm::config(), &tm::layout(16, 8), T0, 1_000);
-        let (maker, long) = (tm::seat(&mut data), tm::seat(&mut data));
+        let mut data = tm::market(&tm::config(), &tm::layout(16, 8), T0, 1_000).unwrap();
+        let (maker, long) = (tm::seat(&mut data).unwrap(), tm::seat(&mut data).unwrap());
         tm::order(&mut data, maker, OrderSide::Sell, OrderType::Limit, 1_000, 10).unwrap();
         tm::order(&mut data, long, OrderSide::Buy, OrderType::ImmediateOrCancel, 1_000, 10).unwrap();
         tm::order(&mut data, maker, OrderSide::Buy, OrderType::Limit, bid, 200).unwrap();
@@ -254,12 +254,12 @@ mod tests {
 
     #[test]
     fn impact_price_walks_the_band_and_averages() {
-        let mut data = tm::market(&tm::config(), &tm::layout(16, 8), T0, 1_000);
-        let seat = tm::seat(&mut data);
-        let band = fill_band(tm::view(&mut data).header).unwrap();
+        let mut data = tm::market(&tm::config(), &tm::layout(16, 8), T0, 1_000).unwrap();
+        let seat = tm::seat(&mut data).unwrap();
+        let band = fill_band(tm::view(&mut data).unwrap().header).unwrap();
         assert_eq!(band, (950 * PRICE, 1_050 * PRICE));
         let impact = |data: &mut Vec<u8>, side| {
-            let view = tm::view(data);
+            let view = tm::view(data).unwrap();
             impact_price(&view.book(side), view.header.lot_size, band, 100_000_000).unwrap()
         };
         assert_eq!(impact(&mut data, Side::Ask), None, "empty side");
@@ -272,8 +272,8 @@ mod tests {
         tm::order(&mut data, seat, OrderSide::Sell, OrderType::Limit, 1_010, 100).unwrap();
         assert_eq!(impact(&mut data, Side::Ask), Some(1_007_481_297));
         // An order outside the fill band can't fill now and doesn't count.
-        let mut data = tm::market(&tm::config(), &tm::layout(16, 8), T0, 1_000);
-        let seat = tm::seat(&mut data);
+        let mut data = tm::market(&tm::config(), &tm::layout(16, 8), T0, 1_000).unwrap();
+        let seat = tm::seat(&mut data).unwrap();
         tm::order(&mut data, seat, OrderSide::Sell, OrderType::Limit, 1_051, 500).unwrap();
         assert_eq!(impact(&mut data, Side::Ask), None, "outside the band");
         tm::order(&mut data, seat, OrderSide::Sell, OrderType::Limit, 1_050, 500).unwrap();
@@ -284,21 +284,21 @@ mod tests {
     fn rich_book_longs_pay_shorts_exactly_at_the_boundary() {
         // Impact bid 1,010 over an oracle of 1,000: premium +1%.
         let (mut data, maker, long) = market_with_positions(1_010, 1_020);
-        let half = update_funding(&mut tm::view(&mut data), T0 + HOUR / 2).unwrap();
+        let half = update_funding(&mut tm::view(&mut data).unwrap(), T0 + HOUR / 2).unwrap();
         assert_eq!((half.premium, half.sample_secs, half.applied), (10_000_000, HOUR / 2, None));
-        let update = update_funding(&mut tm::view(&mut data), T0 + HOUR).unwrap();
+        let update = update_funding(&mut tm::view(&mut data).unwrap(), T0 + HOUR).unwrap();
         let applied = update.applied.unwrap();
         // F = 1% + clamp(0.0125% - 1%, +-0.05%) = 0.95%, capped at 0.75%. One lot (0.001 base at
         // 1,000 = 1 quote) pays 0.0075 quote = 7,500 units.
         assert_eq!((applied.average_premium, applied.rate), (10_000_000, 7_500_000));
         assert_eq!((applied.long_index_delta, applied.short_index_delta, applied.dust), (7_500, 7_500, 0));
         assert_eq!((applied.interval_start, applied.skipped_intervals), (T0, 0));
-        let view = tm::view(&mut data);
+        let view = tm::view(&mut data).unwrap();
         assert_eq!(pending_funding(view.header, view.seat(long).unwrap()), Ok(75_000));
         assert_eq!(pending_funding(view.header, view.seat(maker).unwrap()), Ok(-75_000));
         assert_eq!(funding_balance(&mut data), 0);
         // Settling moves it into unsettled quote, exactly opposite.
-        let view = tm::view(&mut data);
+        let view = tm::view(&mut data).unwrap();
         let before = (view.seats[long as usize].unsettled_quote, view.seats[maker as usize].unsettled_quote);
         assert_eq!(settle_seat_funding(view.header, &mut view.seats[long as usize]), Ok(75_000));
         assert_eq!(settle_seat_funding(view.header, &mut view.seats[maker as usize]), Ok(-75_000));
@@ -312,11 +312,11 @@ mod tests {
     fn cheap_book_shorts_pay_longs() {
         // Impact ask 995 under 1,000: premium -0.5%; F = -0.5% + clamp(0.0125% + 0.5%) = -0.45%.
         let (mut data, maker, long) = market_with_positions(990, 995);
-        update_funding(&mut tm::view(&mut data), T0 + 1).unwrap();
-        let applied = update_funding(&mut tm::view(&mut data), T0 + HOUR).unwrap().applied.unwrap();
+        update_funding(&mut tm::view(&mut data).unwrap(), T0 + 1).unwrap();
+        let applied = update_funding(&mut tm::view(&mut data).unwrap(), T0 + HOUR).unwrap().applied.unwrap();
         assert_eq!(applied.rate, -4_500_000);
         assert_eq!((applied.long_index_delta, applied.short_index_delta), (-4_500, -4_500));
-        let view = tm::view(&mut data);
+        let view = tm::view(&mut data).unwrap();
         assert_eq!(pending_funding(view.header, view.seat(long).unwrap()), Ok(-45_000));
         assert_eq!(pending_funding(view.header, view.seat(maker).unwrap()), Ok(45_000));
     }
@@ -324,15 +324,15 @@ mod tests {
     #[test]
     fn a_second_crank_at_the_same_time_changes_nothing() {
         let (mut data, _, _) = market_with_positions(1_010, 1_020);
-        update_funding(&mut tm::view(&mut data), T0 + 600).unwrap();
+        update_funding(&mut tm::view(&mut data).unwrap(), T0 + 600).unwrap();
         let before = header_bytes(&data);
-        let again = update_funding(&mut tm::view(&mut data), T0 + 600).unwrap();
+        let again = update_funding(&mut tm::view(&mut data).unwrap(), T0 + 600).unwrap();
         assert_eq!((again.sample_secs, again.applied), (0, None));
         assert_eq!(header_bytes(&data), before);
         // Also across a boundary: the second call neither samples nor applies.
-        update_funding(&mut tm::view(&mut data), T0 + HOUR + 5).unwrap();
+        update_funding(&mut tm::view(&mut data).unwrap(), T0 + HOUR + 5).unwrap();
         let before = header_bytes(&data);
-        assert_eq!(update_funding(&mut tm::view(&mut data), T0 + HOUR + 5).unwrap().applied, None);
+        assert_eq!(update_funding(&mut tm::view(&mut data).unwrap(), T0 + HOUR + 5).unwrap().applied, None);
         assert_eq!(header_bytes(&data), before);
     }
 
@@ -340,28 +340,28 @@ mod tests {
     fn an_outage_applies_one_interval_once() {
         let (mut data, _, long) = market_with_positions(1_010, 1_020);
         // No update for three and a half hours: one capped interval, two skipped.
-        let update = update_funding(&mut tm::view(&mut data), T0 + 3 * HOUR + HOUR / 2).unwrap();
+        let update = update_funding(&mut tm::view(&mut data).unwrap(), T0 + 3 * HOUR + HOUR / 2).unwrap();
         let applied = update.applied.unwrap();
         assert_eq!((applied.rate, applied.skipped_intervals, applied.interval_start), (7_500_000, 2, T0));
-        let view = tm::view(&mut data);
+        let view = tm::view(&mut data).unwrap();
         assert_eq!(pending_funding(view.header, view.seat(long).unwrap()), Ok(75_000), "charged once");
         // The interval containing now starts fresh, sampled from its start.
         assert_eq!(view.header.funding_interval_start, T0 + 3 * HOUR);
         assert_eq!(view.header.funding_sampled_secs, HOUR / 2);
-        assert_eq!(update_funding(&mut tm::view(&mut data), T0 + 4 * HOUR - 1).unwrap().applied, None);
+        assert_eq!(update_funding(&mut tm::view(&mut data).unwrap(), T0 + 4 * HOUR - 1).unwrap().applied, None);
     }
 
     #[test]
     fn rounding_dust_goes_to_the_insurance_fund_and_the_books_stay_zero_sum() {
         let (mut data, maker, long) = market_with_positions(1_010, 1_020);
         // At 1,001 a lot is worth 1.001 quote: 0.75% of it is 7,507.5 units.
-        tm::view(&mut data).header.oracle_price = 1_001 * PRICE;
-        let applied = update_funding(&mut tm::view(&mut data), T0 + HOUR).unwrap().applied.unwrap();
+        tm::view(&mut data).unwrap().header.oracle_price = 1_001 * PRICE;
+        let applied = update_funding(&mut tm::view(&mut data).unwrap(), T0 + HOUR).unwrap().applied.unwrap();
         assert_eq!((applied.long_index_delta, applied.short_index_delta), (7_508, 7_507));
         assert_eq!(applied.dust, 10, "1 unit per lot of the 10 lots open");
-        assert_eq!(tm::view(&mut data).header.funding_settled_net, -10);
+        assert_eq!(tm::view(&mut data).unwrap().header.funding_settled_net, -10);
         assert_eq!(funding_balance(&mut data), 0);
-        let view = tm::view(&mut data);
+        let view = tm::view(&mut data).unwrap();
         assert_eq!(settle_seat_funding(view.header, &mut view.seats[long as usize]), Ok(75_080));
         assert_eq!(settle_seat_funding(view.header, &mut view.seats[maker as usize]), Ok(-75_070));
         assert_eq!(view.header.funding_settled_net, 0);
@@ -395,17 +395,17 @@ mod tests {
         /// moves only by that dust; long base == short base.
         #[test]
         fn funding_is_zero_sum(steps in proptest::collection::vec(step(), 1..60)) {
-            let mut data = tm::market(&tm::config(), &tm::layout(64, 8), T0, 1_000);
-            let quoter = tm::seat(&mut data);
-            let seats: Vec<u32> = (0..4).map(|_| tm::seat(&mut data)).collect();
+            let mut data = tm::market(&tm::config(), &tm::layout(64, 8), T0, 1_000).unwrap();
+            let quoter = tm::seat(&mut data).unwrap();
+            let seats: Vec<u32> = (0..4).map(|_| tm::seat(&mut data).unwrap()).collect();
             let (mut now, mut dust_total, mut fees_total, mut oracle) = (T0, 0u64, 0u64, 1_000u64);
-            let cash0 = crate::engine::account::market_cash(tm::view(&mut data).header).unwrap();
+            let cash0 = crate::engine::account::market_cash(tm::view(&mut data).unwrap().header).unwrap();
             for step in steps {
                 match step {
                     Step::Trade { who, buy, lots } => {
                         // The quoter refreshes 100 lots each side one tick off the oracle.
                         let _ = crate::engine::orders::cancel_all(
-                            &mut tm::view(&mut data), quoter, crate::engine::orders::CancelReason::User);
+                            &mut tm::view(&mut data).unwrap(), quoter, crate::engine::orders::CancelReason::User);
                         tm::order(&mut data, quoter, OrderSide::Buy, OrderType::Limit, oracle - 1, 100).unwrap();
                         tm::order(&mut data, quoter, OrderSide::Sell, OrderType::Limit, oracle + 1, 100).unwrap();
                         let (side, price) = if buy { (OrderSide::Buy, oracle + 1) } else { (OrderSide::Sell, oracle - 1) };
@@ -415,20 +415,20 @@ mod tests {
                     }
                     Step::Price { bps } => {
                         oracle = (oracle as i64 + oracle as i64 * bps / 10_000).clamp(500, 5_000) as u64;
-                        tm::view(&mut data).header.oracle_price = oracle * PRICE;
+                        tm::view(&mut data).unwrap().header.oracle_price = oracle * PRICE;
                     }
                     Step::Crank { secs } => {
                         now += secs;
-                        let update = update_funding(&mut tm::view(&mut data), now).unwrap();
+                        let update = update_funding(&mut tm::view(&mut data).unwrap(), now).unwrap();
                         dust_total += update.applied.map_or(0, |a| a.dust);
                     }
                     Step::Settle { who } => {
-                        let view = tm::view(&mut data);
+                        let view = tm::view(&mut data).unwrap();
                         settle_seat_funding(view.header, &mut view.seats[seats[who] as usize]).unwrap();
                     }
                 }
                 prop_assert_eq!(funding_balance(&mut data), 0);
-                let view = tm::view(&mut data);
+                let view = tm::view(&mut data).unwrap();
                 let cash = crate::engine::account::market_cash(view.header).unwrap();
                 // Fills net to zero across seats; only fees and the dust leave the market's cash.
                 prop_assert_eq!(cash, cash0 - dust_total as i64 - fees_total as i64);

@@ -4,6 +4,6 @@ pub mod account;
 pub mod collateral;
 pub mod funding;
 pub mod orders;
-#[cfg(test)]
+#[cfg(any(test, feature = "test-support"))]
 pub mod test_market;
 pub mod trade;

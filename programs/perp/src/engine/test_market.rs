@@ -1,10 +1,12 @@
-//! In-memory market accounts for the engine's unit tests: the same initialization as
-//! `create_market`, on a `Vec<u8>`.
+//! In-memory market accounts for the engine's unit tests, the integration tests' defaults and the
+//! matching benchmark: the same initialization as `create_market`, on a `Vec<u8>`. Compiled for
+//! tests and with the `test-support` feature only.
 use anchor_lang::prelude::Pubkey;
 
 use crate::engine::orders::{place_order, OrderParams, OrderSide, OrderType, PlaceOutcome};
 use crate::error::PerpError;
 use crate::math::margin::BracketParams;
+use crate::math::SafeMath;
 use crate::state::market::{market_account_size, MarketView, OracleKind};
 use crate::state::{initialize_market, MarketConfig, MarketLayout};
 
@@ -44,24 +46,45 @@ pub fn layout(order_capacity: u32, seat_capacity: u32) -> MarketLayout {
 }
 
 /// A market account's bytes, initialized at `now` with the oracle price cached.
-pub fn market(config: &MarketConfig, layout: &MarketLayout, now: i64, oracle_quote: u64) -> Vec<u8> {
-    let size = market_account_size(layout.order_capacity, layout.seat_capacity).unwrap();
+pub fn market(config: &MarketConfig, layout: &MarketLayout, now: i64, oracle_quote: u64) -> Result<Vec<u8>, PerpError> {
+    let size = market_account_size(layout.order_capacity, layout.seat_capacity).ok_or(PerpError::InvalidCapacity)?;
     let mut data = vec![0u8; size];
-    let view = initialize_market(&mut data, layout, config, now).unwrap();
-    view.header.oracle_price = oracle_quote * PRICE;
-    data
+    let view = initialize_market(&mut data, layout, config, now)?;
+    view.header.oracle_price = oracle_quote.safe_mul(PRICE)?;
+    Ok(data)
 }
 
-pub fn view(data: &mut [u8]) -> MarketView<'_> {
-    MarketView::from_account_data(data).unwrap()
+pub fn view(data: &mut [u8]) -> Result<MarketView<'_>, PerpError> {
+    MarketView::from_account_data(data)
 }
 
 /// Claims a seat for a new trader key; returns its index.
-pub fn seat(data: &mut [u8]) -> u32 {
-    view(data).claim_seat(Pubkey::new_unique(), QUOTE).unwrap()
+pub fn seat(data: &mut [u8]) -> Result<u32, PerpError> {
+    view(data)?.claim_seat(Pubkey::new_unique(), QUOTE)
 }
 
-/// A limit order (or `order_type`) of `lots` at `price_quote`.
+/// An order of `lots` at `price_quote` with client order id `client_order_id`.
+pub fn order_with_id(
+    data: &mut [u8],
+    seat: u32,
+    side: OrderSide,
+    order_type: OrderType,
+    price_quote: u64,
+    lots: u64,
+    client_order_id: u64,
+) -> Result<PlaceOutcome, PerpError> {
+    let params = OrderParams {
+        side,
+        order_type,
+        price: price_quote.safe_mul(PRICE)?,
+        base_lots: lots,
+        reduce_only: false,
+        client_order_id,
+    };
+    place_order(&mut view(data)?, seat, &params)
+}
+
+/// An order of `lots` at `price_quote` (client order id 7).
 pub fn order(
     data: &mut [u8],
     seat: u32,
@@ -70,13 +93,5 @@ pub fn order(
     price_quote: u64,
     lots: u64,
 ) -> Result<PlaceOutcome, PerpError> {
-    let params = OrderParams {
-        side,
-        order_type,
-        price: price_quote * PRICE,
-        base_lots: lots,
-        reduce_only: false,
-        client_order_id: 7,
-    };
-    place_order(&mut view(data), seat, &params)
+    order_with_id(data, seat, side, order_type, price_quote, lots, 7)
 }

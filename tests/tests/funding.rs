@@ -1,0 +1,191 @@
+//! Funding on the in-process validator: premium samples, the capped rate at the boundary, lazy
+//! settlement, two cranks in one second, a keeper outage, and funding run ahead of trading.
+use perp::engine::orders::{OrderSide::*, OrderType};
+use perp::events::{FundingApplied, FundingSampled, FundingSettled};
+use perp_client::chain::Chain;
+use perp_client::chain::TxOutcome;
+use perp_client::{events, instructions, views};
+use perp_migrations::config::Config;
+use perp_migrations::localnet::Localnet;
+use perp_tests::*;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_sdk::signature::Signer;
+
+/// 2025-10-11 00:00:00 UTC, a whole number of hours.
+const T0: i64 = 1_760_140_800;
+const HOUR: i64 = 3_600;
+
+/// A market at 1,000 created at `T0`; `long` bought 10 lots (10 quote of notional) from
+/// `maker`, who then quotes 200 lots at `bid` / `ask`.
+struct Setup {
+    net: Localnet,
+    market: TestMarket,
+    maker: Wallet,
+    long: Wallet,
+}
+
+async fn setup(bid: u64, ask: u64) -> Setup {
+    let mut net = Localnet::start(&Config::localnet_default()).await.expect("localnet");
+    net.set_unix_time(T0).await.unwrap();
+    let market = create_market(&mut net, default_layout("BTC-PERP"), default_config, 1_000).await;
+    let maker = new_trader(&mut net, 10_000 * QUOTE).await;
+    deposit(&mut net, &maker, 10_000 * QUOTE).await.unwrap();
+    let long = new_trader(&mut net, 1_000 * QUOTE).await;
+    deposit(&mut net, &long, 1_000 * QUOTE).await.unwrap();
+    order(&mut net, &maker, &market, limit(Sell, 1_000, 10, 1)).await.unwrap();
+    let take = perp::OrderParams { order_type: OrderType::ImmediateOrCancel, ..limit(Buy, 1_000, 10, 2) };
+    order(&mut net, &long, &market, take).await.unwrap();
+    order(&mut net, &maker, &market, limit(Buy, bid, 200, 3)).await.unwrap();
+    order(&mut net, &maker, &market, limit(Sell, ask, 200, 4)).await.unwrap();
+    Setup { net, market, maker, long }
+}
+
+impl Setup {
+    /// Moves the clock to `at`, publishes the oracle at 1,000 there and cranks funding.
+    async fn crank_at(&mut self, at: i64) -> TxOutcome {
+        self.net.set_unix_time(at).await.unwrap();
+        push_price(&mut self.net, &self.market, 1_000 * PRICE, 0).await.unwrap();
+        self.crank(&[]).await
+    }
+
+    /// Sends `update_funding` (after `extra` instructions, which make a distinct transaction).
+    async fn crank(&mut self, extra: &[solana_sdk::instruction::Instruction]) -> TxOutcome {
+        let mut ixs = extra.to_vec();
+        ixs.push(instructions::update_funding(&self.market.address, &self.market.oracle));
+        Chain::send(&mut self.net, &ixs, &[]).await.expect("update_funding")
+    }
+
+    async fn settle(&mut self, wallet: &Wallet) -> Vec<FundingSettled> {
+        let ix = instructions::settle_funding(&wallet.trader(), &[self.market.address]);
+        let out = Chain::send(&mut self.net, &[ix], &[]).await.expect("settle_funding");
+        events::decode::<FundingSettled>(&out.logs)
+    }
+
+    async fn collateral(&mut self, wallet: &Wallet) -> u64 {
+        self.net.trader(&wallet.owner.pubkey(), 0).await.unwrap().unwrap().collateral
+    }
+
+    async fn books_balance(&mut self) {
+        let traders = [self.maker.key(), self.long.key()];
+        assert_books_balance(&mut self.net, &traders, &[self.market.address]).await;
+    }
+}
+
+#[tokio::test]
+async fn rich_book_longs_pay_shorts_exactly_what_they_receive() {
+    // Impact bid 1,010 over an oracle of 1,000: premium +1%.
+    let mut s = setup(1_010, 1_020).await;
+    let out = s.crank_at(T0 + HOUR / 2).await;
+    let sample = &events::decode::<FundingSampled>(&out.logs)[0];
+    assert_eq!((sample.premium, sample.sample_secs, sample.impact_bid), (10_000_000, HOUR / 2, 1_010 * PRICE));
+    assert!(events::decode::<FundingApplied>(&out.logs).is_empty());
+
+    let out = s.crank_at(T0 + HOUR).await;
+    let applied = &events::decode::<FundingApplied>(&out.logs)[0];
+    // F = 1% + clamp(0.0125% - 1%, +-0.05%) = 0.95%, capped at 0.75%: 7,500 units per 1-quote lot.
+    assert_eq!((applied.rate, applied.long_index_delta, applied.short_index_delta), (7_500_000, 7_500, 7_500));
+    assert_eq!((applied.interval_start, applied.open_interest_lots, applied.dust_to_insurance), (T0, 10, 0));
+    s.books_balance().await;
+
+    let (long_before, maker_before) = (s.collateral(&s.long.clone()).await, s.collateral(&s.maker.clone()).await);
+    let long_paid = s.settle(&s.long.clone()).await;
+    let maker_paid = s.settle(&s.maker.clone()).await;
+    assert_eq!(long_paid[0].amount, 75_000, "0.75% of 10 quote");
+    assert_eq!(maker_paid[0].amount, -75_000, "exactly what the long paid");
+    assert_eq!(s.collateral(&s.long.clone()).await, long_before - 75_000);
+    assert_eq!(s.collateral(&s.maker.clone()).await, maker_before + 75_000);
+    assert_eq!(header(&mut s.net, &s.market.address).await.funding_settled_net, 0);
+    s.books_balance().await;
+
+    // Views: the last rate and its APR (hourly: x 8,760), the long's funding on its equity.
+    let h = header(&mut s.net, &s.market.address).await;
+    let view = views::funding(&h).unwrap();
+    assert_eq!((view.last_rate, view.last_apr, view.next_boundary), (7_500_000, 7_500_000 * 8_760, T0 + 2 * HOUR));
+    let long_seat = seat(&mut s.net, &s.market.address, &s.long.clone()).await.unwrap();
+    assert_eq!(long_seat.funding_paid, 75_000);
+}
+
+#[tokio::test]
+async fn cheap_book_shorts_pay_longs() {
+    // Impact ask 995 under 1,000: premium -0.5%; F = -0.5% + 0.05% = -0.45%.
+    let mut s = setup(990, 995).await;
+    s.crank_at(T0 + 10).await;
+    let out = s.crank_at(T0 + HOUR).await;
+    let applied = &events::decode::<FundingApplied>(&out.logs)[0];
+    assert_eq!((applied.rate, applied.long_index_delta), (-4_500_000, -4_500));
+    assert_eq!(s.settle(&s.long.clone()).await[0].amount, -45_000, "the long receives");
+    assert_eq!(s.settle(&s.maker.clone()).await[0].amount, 45_000, "the short pays");
+    s.books_balance().await;
+}
+
+#[tokio::test]
+async fn two_cranks_in_one_second_apply_once() {
+    let mut s = setup(1_010, 1_020).await;
+    s.crank_at(T0 + 60).await;
+    let out = s.crank_at(T0 + HOUR + 1).await;
+    assert_eq!(events::decode::<FundingApplied>(&out.logs).len(), 1);
+    let before = market_data(&mut s.net, &s.market.address).await.data;
+    // A second keeper's crank in the same second (a distinct transaction): nothing changes.
+    let out = s.crank(&[ComputeBudgetInstruction::set_compute_unit_limit(300_000)]).await;
+    assert!(events::decode::<FundingApplied>(&out.logs).is_empty());
+    assert!(events::decode::<FundingSampled>(&out.logs).is_empty());
+    assert_eq!(market_data(&mut s.net, &s.market.address).await.data, before);
+    s.books_balance().await;
+}
+
+#[tokio::test]
+async fn a_keeper_outage_charges_one_interval() {
+    let mut s = setup(1_010, 1_020).await;
+    // Nothing cranks for three and a half hours.
+    let out = s.crank_at(T0 + 3 * HOUR + HOUR / 2).await;
+    let applied = &events::decode::<FundingApplied>(&out.logs)[0];
+    assert_eq!((applied.rate, applied.skipped_intervals, applied.interval_start), (7_500_000, 2, T0));
+    assert_eq!(s.settle(&s.long.clone()).await[0].amount, 75_000, "one interval, not four");
+    let h = header(&mut s.net, &s.market.address).await;
+    assert_eq!((h.funding_interval_start, h.funding_sampled_secs), (T0 + 3 * HOUR, HOUR / 2));
+    s.books_balance().await;
+}
+
+#[tokio::test]
+async fn trading_and_withdrawing_run_a_due_update_first() {
+    let mut s = setup(1_010, 1_020).await;
+    s.net.set_unix_time(T0 + HOUR + 30).await.unwrap();
+    push_price(&mut s.net, &s.market, 1_000 * PRICE, 0).await.unwrap();
+    // No crank: the long's next order applies the interval before it trades.
+    let set = margin_set(&mut s.net, &s.long.clone(), Some(&s.market.address)).await;
+    let long = s.long.clone();
+    let ix = instructions::place_order(
+        &long.owner.pubkey(),
+        0,
+        &s.market.address,
+        &s.market.oracle,
+        limit(Buy, 990, 5, 9),
+        &set,
+    );
+    let out = Chain::send(&mut s.net, &[ix], &[&long.owner]).await.unwrap();
+    assert_eq!(events::decode::<FundingApplied>(&out.logs)[0].rate, 7_500_000);
+    // ... and its own seat settled the payment in the same instruction.
+    let settled = events::decode::<FundingSettled>(&out.logs);
+    assert_eq!((settled[0].trader, settled[0].amount), (long.trader(), 75_000));
+    s.books_balance().await;
+
+    // The next boundary is due at the maker's withdrawal: applied there, dust and all.
+    s.net.set_unix_time(T0 + 2 * HOUR + 5).await.unwrap();
+    push_price(&mut s.net, &s.market, 1_001 * PRICE, 0).await.unwrap();
+    let maker = s.maker.clone();
+    let set = margin_set(&mut s.net, &maker, None).await;
+    let ix = instructions::with_margin_set(
+        instructions::withdraw(&maker.owner.pubkey(), 0, &maker.token_account, QUOTE),
+        &set,
+    );
+    let insurance_before = s.net.exchange().await.unwrap().ledger.insurance_fund;
+    let out = Chain::send(&mut s.net, &[ix], &[&maker.owner]).await.unwrap();
+    let applied = &events::decode::<FundingApplied>(&out.logs)[0];
+    // At 1,001 a lot is 1.001 quote: 0.75% is 7,507.5 units, longs pay 7,508, shorts get 7,507.
+    assert_eq!((applied.long_index_delta, applied.short_index_delta, applied.dust_to_insurance), (7_508, 7_507, 10));
+    assert_eq!(s.net.exchange().await.unwrap().ledger.insurance_fund, insurance_before + 10);
+    s.books_balance().await;
+    s.settle(&s.long.clone()).await;
+    assert_eq!(header(&mut s.net, &s.market.address).await.funding_settled_net, 0, "zero-sum once all settled");
+    s.books_balance().await;
+}
