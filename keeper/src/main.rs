@@ -2,7 +2,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use perp_keeper::state_view::describe_exchange;
+use perp_keeper::state_view::describe_chain;
 use perp_migrations::config::Config;
 use perp_migrations::localnet::Localnet;
 
@@ -15,12 +15,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Start the embedded localnet (in-process bank), bootstrap the exchange from a config, and
-    /// print its state.
+    /// Start a local chain with the program, bootstrap the exchange and its markets from a
+    /// config, and print their state. By default the in-process bank (prints, then exits); with
+    /// `--validator`, Agave's TestValidator over JSON-RPC, running until Ctrl-C.
     Localnet {
         /// Bootstrap config (TOML); default: migrations/localnet.toml, built in.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Run Agave's real validator with JSON-RPC and websocket (cargo feature `validator`).
+        #[arg(long)]
+        validator: bool,
+        /// RPC port of `--validator` (the websocket is the next port).
+        #[arg(long, default_value_t = 8899)]
+        rpc_port: u16,
     },
 }
 
@@ -33,22 +40,48 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     match Cli::parse().command {
-        Command::Localnet { config } => localnet(config).await,
+        Command::Localnet { config, validator, rpc_port } => {
+            let config = match config {
+                Some(path) => Config::load(&path)?,
+                None => Config::localnet_default(),
+            };
+            if validator {
+                run_validator(&config, rpc_port).await
+            } else {
+                localnet(&config).await
+            }
+        }
     }
 }
 
-async fn localnet(config: Option<PathBuf>) -> anyhow::Result<()> {
-    let config = match config {
-        Some(path) => Config::load(&path)?,
-        None => Config::localnet_default(),
-    };
-    tracing::info!("starting the in-process validator");
-    let mut net = Localnet::start(&config).await?;
-    let exchange = net.exchange().await?;
-    let vault = net.token_balance(&exchange.vault).await?;
-    let insurance = net.token_balance(&exchange.insurance_vault).await?;
+async fn localnet(config: &Config) -> anyhow::Result<()> {
+    tracing::info!("starting the in-process bank");
+    let mut net = Localnet::start(config).await?;
     let slot = net.ctx.banks_client.get_root_slot().await?;
-    tracing::info!(slot, "exchange bootstrapped");
-    print!("{}", describe_exchange(&exchange, vault, insurance));
+    tracing::info!(slot, markets = net.markets.len(), "exchange bootstrapped");
+    let markets: Vec<_> = net.markets.iter().map(|m| m.address).collect();
+    print!("{}", describe_chain(&mut net, &markets).await?);
     Ok(())
+}
+
+#[cfg(feature = "validator")]
+async fn run_validator(config: &Config, rpc_port: u16) -> anyhow::Result<()> {
+    use perp_migrations::validator::LocalValidator;
+    tracing::info!(rpc_port, "starting Agave's TestValidator");
+    let net = LocalValidator::start(config, Some(rpc_port)).await?;
+    let markets: Vec<_> = net.deployment.markets.iter().map(|m| m.address).collect();
+    print!("{}", describe_chain(&mut net.chain(), &markets).await?);
+    println!("rpc              {}", net.validator.rpc_url());
+    println!("websocket        {}", net.validator.rpc_pubsub_url());
+    println!("collateral mint authority (localnet only): {:?}", net.deployment.mint_authority.to_bytes());
+    println!("oracle authority (localnet only):          {:?}", net.deployment.oracle_authority.to_bytes());
+    tracing::info!("running; Ctrl-C stops the validator");
+    tokio::signal::ctrl_c().await?;
+    tracing::info!("stopping");
+    Ok(())
+}
+
+#[cfg(not(feature = "validator"))]
+async fn run_validator(_config: &Config, _rpc_port: u16) -> anyhow::Result<()> {
+    anyhow::bail!("this build has no validator: rebuild with `--features validator` (needs Debian's libclang-dev)")
 }

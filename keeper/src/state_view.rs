@@ -1,9 +1,15 @@
 //! Human-readable summaries of on-chain state, in whole quote units.
 use std::fmt::Write;
 
+use perp::error::PerpError;
 use perp::math::QUOTE_PRECISION;
-use perp::state::Exchange;
+use perp::state::book::Side;
+use perp::state::{Exchange, MarketView};
+use perp_client::chain::Chain;
 use perp_client::pda;
+use perp_client::views::MarketData;
+use perp_migrations::tokens;
+use solana_sdk::pubkey::Pubkey;
 
 /// Token units as a decimal string of whole quote units (6 decimals, trailing zeros trimmed).
 pub fn quote(units: u64) -> String {
@@ -63,6 +69,50 @@ pub fn describe_exchange(exchange: &Exchange, vault_balance: u64, insurance_vaul
     out
 }
 
+/// Funding rate at 1e9 as a percentage string (4 decimals, sign kept).
+pub fn rate_percent(rate: i64) -> String {
+    let sign = if rate < 0 { "-" } else { "" };
+    let millionths = rate.unsigned_abs() / 1_000; // 1e9 = 100%: units of 0.0001%
+    format!("{sign}{}.{:04}%", millionths / 10_000, millionths % 10_000)
+}
+
+/// One market: address, oracle, cached price, book top, open interest, seats and funding.
+pub fn describe_market(address: &Pubkey, view: &MarketView) -> Result<String, PerpError> {
+    let h = &*view.header;
+    let symbol = String::from_utf8_lossy(&h.symbol).trim_end_matches('\0').to_string();
+    let best = |side| -> Result<String, PerpError> {
+        let book = view.book(side);
+        Ok(match book.best() {
+            Some(i) => quote(book.get(i)?.price),
+            None => "-".to_string(),
+        })
+    };
+    let funding = perp_client::views::funding(h)?;
+    let mut out = String::new();
+    let _ = writeln!(out, "market {symbol:<9} {address}");
+    let _ = writeln!(out, "  oracle         {}  price {}", h.oracle, quote(h.oracle_price));
+    let _ = writeln!(
+        out,
+        "  book           bid {}  ask {}  orders {} / {}  (capacity {} per side)",
+        best(Side::Bid)?,
+        best(Side::Ask)?,
+        view.book(Side::Bid).len(),
+        view.book(Side::Ask).len(),
+        h.order_capacity
+    );
+    let _ =
+        writeln!(out, "  open interest  {} lots  seats {} / {}", h.open_interest_lots, h.seat_count, h.seat_capacity);
+    let _ = writeln!(
+        out,
+        "  funding        every {} s  last {}  predicted {}  next boundary {}",
+        funding.interval_secs,
+        rate_percent(funding.last_rate),
+        rate_percent(funding.predicted_rate),
+        funding.next_boundary
+    );
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +128,25 @@ mod tests {
         assert_eq!(percent(10_000), "1%");
         assert_eq!(percent(500_000), "50%");
         assert_eq!(percent(1), "0.0001%");
+        assert_eq!(rate_percent(7_500_000), "0.7500%");
+        assert_eq!(rate_percent(-4_500_000), "-0.4500%");
+        assert_eq!(rate_percent(100_000), "0.0100%");
     }
+}
+
+/// The exchange and `markets` as they are on `chain`: everything `describe_exchange` and
+/// `describe_market` print.
+pub async fn describe_chain(chain: &mut impl Chain, markets: &[Pubkey]) -> anyhow::Result<String> {
+    let data = chain.account(&pda::exchange()).await?.ok_or_else(|| anyhow::anyhow!("no exchange account"))?;
+    let exchange = perp_client::accounts::exchange(&data.data)?;
+    let vault = tokens::token_balance(chain, &exchange.vault).await?;
+    let insurance = tokens::token_balance(chain, &exchange.insurance_vault).await?;
+    let mut out = describe_exchange(&exchange, vault, insurance);
+    for address in markets {
+        let account = chain.account(address).await?.ok_or_else(|| anyhow::anyhow!("no market account {address}"))?;
+        let mut market = MarketData { address: *address, data: account.data };
+        let described = market.view().and_then(|view| describe_market(address, &view));
+        out.push_str(&described.map_err(|e| anyhow::anyhow!("market {address}: {e}"))?);
+    }
+    Ok(out)
 }

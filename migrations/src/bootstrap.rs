@@ -9,18 +9,33 @@ use solana_sdk::pubkey::Pubkey;
 use perp_client::chain::Chain;
 use solana_sdk::signature::{Keypair, Signer};
 
-use crate::config::Config;
+use crate::config::{Config, MarketToml};
 use crate::tokens;
+use perp::math::PRICE_PRECISION;
+use perp::state::market_account_size;
+use perp_client::pda;
+use solana_sdk::clock::Clock;
 
-/// A bootstrapped localnet exchange: who runs it and the collateral mint it created.
+/// A bootstrapped localnet exchange: who runs it, the collateral mint it created, and its
+/// markets with the keypair that pushes their oracles.
 pub struct Deployment {
     pub admin: Keypair,
     pub mint: Pubkey,
     pub mint_authority: Keypair,
+    pub oracle_authority: Keypair,
+    pub markets: Vec<DeployedMarket>,
 }
 
-/// On a fresh chain: funds an admin, creates a 6-decimal collateral mint, and creates the
-/// exchange from `config` with its insurance fund seeded.
+/// A market the bootstrap created, on its keeper-pushed oracle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeployedMarket {
+    pub symbol: String,
+    pub address: Pubkey,
+    pub oracle: Pubkey,
+}
+
+/// On a fresh chain: funds an admin, creates a 6-decimal collateral mint, creates the exchange
+/// from `config` with its insurance fund seeded, then each of its markets.
 pub async fn bootstrap_with_new_mint(chain: &mut impl Chain, config: &Config) -> anyhow::Result<Deployment> {
     let admin = tokens::funded_keypair(chain).await?;
     let mint_authority = Keypair::new();
@@ -29,7 +44,53 @@ pub async fn bootstrap_with_new_mint(chain: &mut impl Chain, config: &Config) ->
     tokens::mint_to(chain, &mint, &mint_authority, &insurance_source, config.exchange.insurance_fund_units()?).await?;
     let ixs = exchange_instructions(config, &admin.pubkey(), &mint, &insurance_source)?;
     chain.send(&ixs, &[&admin]).await?;
-    Ok(Deployment { admin, mint, mint_authority })
+    let oracle_authority = tokens::funded_keypair(chain).await?;
+    let mut markets = Vec::with_capacity(config.markets.len());
+    for market in &config.markets {
+        markets.push(create_market(chain, &admin, &oracle_authority, market).await?);
+    }
+    Ok(Deployment { admin, mint, mint_authority, oracle_authority, markets })
+}
+
+/// The chain's clock (unix seconds), read from the Clock sysvar.
+pub async fn unix_time(chain: &mut impl Chain) -> anyhow::Result<i64> {
+    let account = chain.account(&solana_sdk::sysvar::clock::ID).await?.ok_or_else(|| anyhow::anyhow!("no clock"))?;
+    let clock: Clock =
+        solana_sdk::account::from_account(&account).ok_or_else(|| anyhow::anyhow!("clock sysvar did not decode"))?;
+    Ok(clock.unix_timestamp)
+}
+
+/// Creates one `[[markets]]` entry: its push oracle (authority `oracle_authority`) with the first
+/// price published at the chain's clock, then the market account (system program) and
+/// `create_market`.
+pub async fn create_market(
+    chain: &mut impl Chain,
+    admin: &Keypair,
+    oracle_authority: &Keypair,
+    market: &MarketToml,
+) -> anyhow::Result<DeployedMarket> {
+    let layout = market.layout()?;
+    let oracle = pda::push_oracle(&layout.symbol);
+    let config = market.config(oracle)?;
+    let create_oracle = instructions::create_push_oracle(
+        &admin.pubkey(),
+        layout.symbol,
+        &oracle_authority.pubkey(),
+        -i32::try_from(PRICE_PRECISION.ilog10())?,
+    );
+    chain.send(&[create_oracle], &[admin]).await?;
+    let now = unix_time(chain).await?;
+    let price = i64::try_from(market.initial_price()?)?;
+    let push = instructions::update_push_oracle(&oracle_authority.pubkey(), &oracle, price, 0, now);
+    chain.send(&[push], &[oracle_authority]).await?;
+    let account = Keypair::new();
+    let size = market_account_size(layout.order_capacity, layout.seat_capacity)
+        .ok_or_else(|| anyhow::anyhow!("{}: market account too large", market.symbol))?;
+    let rent = chain.rent_exempt_minimum(size).await?;
+    let payer = chain.payer();
+    let ixs = instructions::create_market(&admin.pubkey(), &payer, &account.pubkey(), layout, config, rent);
+    chain.send(&ixs, &[admin, &account]).await?;
+    Ok(DeployedMarket { symbol: market.symbol.clone(), address: account.pubkey(), oracle })
 }
 
 /// Creates the exchange over an existing 6-decimal mint and seeds the insurance fund from

@@ -1,12 +1,17 @@
-//! The bootstrap config (TOML): the exchange's parameters and what to seed it with.
+//! The bootstrap config (TOML): the exchange's parameters, what to seed it with, and its markets.
 use perp::ExchangeParams;
 use serde::Deserialize;
+
+pub use crate::market_config::{BracketToml, MarketToml};
 
 /// A whole bootstrap config file.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub exchange: ExchangeConfig,
+    /// `[[markets]]`, created in this order.
+    #[serde(default)]
+    pub markets: Vec<MarketToml>,
 }
 
 /// `[exchange]`: parameter defaults (ppm) and the initial insurance fund (whole quote units).
@@ -45,12 +50,26 @@ impl Config {
     pub fn parse(text: &str) -> anyhow::Result<Self> {
         let config: Config = toml::from_str(text)?;
         config.exchange.params().validate().map_err(|e| anyhow::anyhow!("[exchange]: {e}"))?;
+        for market in &config.markets {
+            market.validate().map_err(|e| anyhow::anyhow!("[[markets]]: {e}"))?;
+        }
+        let mut symbols: Vec<&str> = config.markets.iter().map(|m| m.symbol.as_str()).collect();
+        symbols.sort_unstable();
+        if let Some(pair) = symbols.windows(2).find(|w| w[0] == w[1]) {
+            anyhow::bail!("[[markets]]: symbol {} appears twice", pair[0]);
+        }
         Ok(config)
     }
 
     pub fn load(path: &std::path::Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         Self::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+
+    /// The same exchange with no markets (tests create their own).
+    pub fn without_markets(mut self) -> Self {
+        self.markets.clear();
+        self
     }
 
     /// The config the localnet uses when none is given: `migrations/localnet.toml`.
@@ -79,5 +98,18 @@ mod tests {
         assert!(err.contains("Fee exceeds"), "{err}");
         let text = include_str!("../localnet.toml").replace("[exchange]", "[exchange]\nsurprise = 1");
         assert!(Config::parse(&text).unwrap_err().to_string().contains("unknown field"));
+    }
+
+    #[test]
+    fn markets_are_range_checked_at_parse_time() {
+        let config = Config::localnet_default();
+        assert_eq!(config.markets.len(), 2);
+        let btc = config.markets[0].layout().unwrap();
+        assert_eq!((btc.tick_size, btc.lot_size), (1_000_000, 1_000_000));
+        let text = include_str!("../localnet.toml").replacen("fill_band_ppm = 10000", "fill_band_ppm = 90000", 1);
+        let err = Config::parse(&text).unwrap_err().to_string();
+        assert!(err.contains("BTC-PERP") && err.contains("Fill band"), "{err}");
+        let text = include_str!("../localnet.toml").replace("symbol = \"ETH-PERP\"", "symbol = \"BTC-PERP\"");
+        assert!(Config::parse(&text).unwrap_err().to_string().contains("appears twice"));
     }
 }

@@ -5,6 +5,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod event_logs;
 pub mod localnet;
+pub mod market_config;
 pub mod native;
 pub mod tokens;
 #[cfg(feature = "validator")]

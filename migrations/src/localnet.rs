@@ -15,7 +15,7 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::Transaction;
 
-use crate::bootstrap::{self, Deployment};
+use crate::bootstrap::{self, DeployedMarket, Deployment};
 use crate::config::Config;
 use crate::{native, tokens};
 
@@ -24,6 +24,10 @@ pub struct Localnet {
     pub admin: Keypair,
     pub mint: Pubkey,
     pub mint_authority: Keypair,
+    /// Pushes the bootstrapped markets' oracles.
+    pub oracle_authority: Keypair,
+    /// The markets the config created.
+    pub markets: Vec<DeployedMarket>,
     /// Signatures already sent: a repeat gets a fresh blockhash instead of being deduplicated.
     sent: HashSet<Signature>,
 }
@@ -33,8 +37,10 @@ impl Localnet {
     pub async fn start(config: &Config) -> anyhow::Result<Self> {
         let ctx = native::start_bank().await;
         let mut net = Self::new(ctx);
-        let Deployment { admin, mint, mint_authority } = bootstrap::bootstrap_with_new_mint(&mut net, config).await?;
+        let Deployment { admin, mint, mint_authority, oracle_authority, markets } =
+            bootstrap::bootstrap_with_new_mint(&mut net, config).await?;
         (net.admin, net.mint, net.mint_authority) = (admin, mint, mint_authority);
+        (net.oracle_authority, net.markets) = (oracle_authority, markets);
         Ok(net)
     }
 
@@ -54,6 +60,8 @@ impl Localnet {
             admin: Keypair::new(),
             mint: Pubkey::default(),
             mint_authority: Keypair::new(),
+            oracle_authority: Keypair::new(),
+            markets: Vec::new(),
             sent: HashSet::new(),
         }
     }
@@ -83,12 +91,14 @@ impl Localnet {
         Ok(TxOutcome { signature, logs })
     }
 
-    /// Moves to the next slot (a new bank and blockhash).
+    /// Moves to the next slot (a new bank and blockhash). The clock's unix time stays where it was:
+    /// tests and scenarios own the time (`set_unix_time`), a warp must not move it.
     pub async fn next_slot(&mut self) -> anyhow::Result<()> {
+        let unix_time = self.clock().await?.unix_timestamp;
         let slot = self.ctx.banks_client.get_root_slot().await?;
         self.ctx.warp_to_slot(slot + 1).map_err(|e| anyhow::anyhow!("warp to slot {}: {e:?}", slot + 1))?;
         self.ctx.last_blockhash = self.ctx.banks_client.get_latest_blockhash().await?;
-        Ok(())
+        self.set_unix_time(unix_time).await
     }
 
     pub async fn clock(&mut self) -> anyhow::Result<Clock> {

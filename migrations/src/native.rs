@@ -36,7 +36,16 @@ pub async fn start_bank() -> solana_program_test::ProgramTestContext {
 }
 
 /// A `ProgramTest` with the program registered. It runs natively unless SBF_OUT_DIR or
-/// BPF_OUT_DIR is set, in which case program-test loads `perp.so` from there instead.
+/// BPF_OUT_DIR is set, in which case program-test prefers and loads `perp.so` from there (the
+/// one switch between the native and the SBF runs of the same tests).
 pub fn program_test() -> ProgramTest {
-    ProgramTest::new(PROGRAM_NAME, perp::ID, processor!(perp_entry))
+    let mut test = ProgramTest::new(PROGRAM_NAME, perp::ID, processor!(perp_entry));
+    test.prefer_bpf(sbf_program_dir().is_some());
+    test
+}
+
+/// The directory holding `perp.so` when SBF_OUT_DIR (or BPF_OUT_DIR) is set; `None` runs natively.
+pub fn sbf_program_dir() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("SBF_OUT_DIR").or_else(|| std::env::var_os("BPF_OUT_DIR"))?;
+    Some(std::path::PathBuf::from(dir))
 }

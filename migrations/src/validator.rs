@@ -1,5 +1,6 @@
 //! Agave's real TestValidator, in-process, with JSON-RPC and websocket on loopback, running the
-//! program natively (the same registration as the in-process bank: `native::builtin`).
+//! program natively (the same registration as the in-process bank: `native::builtin`), or the
+//! SBF build `perp.so` when SBF_OUT_DIR / BPF_OUT_DIR holds one (the same switch as program-test).
 use anchor_lang::prelude::Pubkey;
 use perp_client::rpc::RpcChain;
 use solana_account::{Account, AccountSharedData};
@@ -33,18 +34,24 @@ impl LocalValidator {
         crate::event_logs::install();
 
         let mut genesis = TestValidatorGenesis::default();
-        // The program account lives in genesis (owner = native loader, executable), so no frozen
-        // bank has to change later.
-        genesis.add_account(
-            perp::ID,
-            AccountSharedData::from(Account {
-                lamports: 1_000_000_000,
-                data: native::PROGRAM_NAME.as_bytes().to_vec(),
-                owner: solana_sdk::native_loader::id(),
-                executable: true,
-                rent_epoch: 0,
-            }),
-        );
+        let sbf = native::sbf_program_dir().is_some();
+        if sbf {
+            // The SBF build (scripts/build-sbf.sh), deployed in genesis like any program.
+            genesis.add_program(native::PROGRAM_NAME, perp::ID);
+        } else {
+            // The program account lives in genesis (owner = native loader, executable), so no
+            // frozen bank has to change later.
+            genesis.add_account(
+                perp::ID,
+                AccountSharedData::from(Account {
+                    lamports: 1_000_000_000,
+                    data: native::PROGRAM_NAME.as_bytes().to_vec(),
+                    owner: solana_sdk::native_loader::id(),
+                    executable: true,
+                    rent_epoch: 0,
+                }),
+            );
+        }
         // Transaction history on, so clients can read a transaction's logs (and our events) back.
         genesis.rpc_config(JsonRpcConfig {
             enable_rpc_transaction_history: true,
@@ -55,7 +62,9 @@ impl LocalValidator {
             genesis.rpc_port(port);
         }
         let (validator, payer) = genesis.start_async().await;
-        register_builtin(&validator, perp::ID);
+        if !sbf {
+            register_builtin(&validator, perp::ID);
+        }
 
         let mut chain = RpcChain::new(validator.rpc_url(), payer.insecure_clone());
         let deployment = bootstrap::bootstrap_with_new_mint(&mut chain, config).await?;

@@ -9,3 +9,10 @@ pub use errors::*;
 pub use markets::*;
 pub use snapshot::*;
 pub use traders::*;
+
+/// The embedded localnet with the exchange of `migrations/localnet.toml` and no markets (tests
+/// create their own).
+pub async fn localnet() -> perp_migrations::localnet::Localnet {
+    let config = perp_migrations::config::Config::localnet_default().without_markets();
+    perp_migrations::localnet::Localnet::start(&config).await.expect("localnet")
+}

@@ -22,9 +22,10 @@ pub async fn assert_ledger_balances(net: &mut Localnet, traders: &[(Pubkey, u16)
     assert_books_balance(net, traders, &[]).await
 }
 
-/// Money rule 1 with markets: the vault holds the traders' collateral, the fee pool, and what the
-/// markets hold on the books (seats' unsettled quote, cost bases and deposits); the sums the
-/// market headers keep match their seats.
+/// Money rules 1 to 3 with markets: the vault holds the traders' collateral, the fee pool, and
+/// what the markets hold on the books (seats' unsettled quote, cost bases and deposits, settled
+/// funding); the sums the market headers keep match their seats; long base == short base; the
+/// funding settled plus the funding pending over all seats is zero (the dust already left).
 pub async fn assert_books_balance(net: &mut Localnet, traders: &[(Pubkey, u16)], markets: &[Pubkey]) {
     let exchange = net.exchange().await.expect("exchange");
     let vault = net.token_balance(&exchange.vault).await.expect("vault");
@@ -44,7 +45,9 @@ pub async fn assert_books_balance(net: &mut Localnet, traders: &[(Pubkey, u16)],
         let h = *view.header;
         let live = view.seats.iter().filter(|s| !s.is_free());
         let (mut unsettled, mut entry, mut deposits, mut long, mut short) = (0i64, 0i64, 0u64, 0i64, 0i64);
+        let mut pending_funding = 0i64;
         for s in live {
+            pending_funding += perp::engine::funding::pending_funding(&h, s).unwrap();
             unsettled += s.unsettled_quote;
             entry += s.quote_entry;
             deposits += s.seat_deposit;
@@ -60,6 +63,7 @@ pub async fn assert_books_balance(net: &mut Localnet, traders: &[(Pubkey, u16)],
             "market sums"
         );
         assert_eq!(long, short, "money rule 2: long base == short base");
+        assert_eq!(h.funding_settled_net + pending_funding, 0, "money rule 3: funding is zero-sum");
         assert_eq!(h.open_interest_lots as i64, long, "open interest");
         market_cash += i128::from(perp::engine::account::market_cash(&h).unwrap());
     }

@@ -2,7 +2,6 @@
 use anchor_lang::error::ErrorCode as AnchorError;
 use perp::error::PerpError;
 use perp_client::{instructions, pda};
-use perp_migrations::config::Config;
 use perp_migrations::localnet::Localnet;
 use perp_tests::*;
 use solana_sdk::instruction::Instruction;
@@ -10,10 +9,6 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
 const USDC: u64 = 1_000_000;
-
-async fn localnet() -> Localnet {
-    Localnet::start(&Config::localnet_default()).await.expect("localnet")
-}
 
 /// Replaces account `old` by `new` in an instruction built by the client.
 fn swap_account(mut ix: Instruction, old: &Pubkey, new: &Pubkey) -> Instruction {

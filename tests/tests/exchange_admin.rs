@@ -113,7 +113,7 @@ async fn a_token_2022_mint_is_not_collateral() {
 
 #[tokio::test]
 async fn admin_transfer_takes_two_steps_and_only_the_named_key() {
-    let mut net = Localnet::start(&Config::localnet_default()).await.unwrap();
+    let mut net = localnet().await;
     let admin = net.admin.insecure_clone();
     let next = net.funded_keypair().await.unwrap();
     let mallory = net.funded_keypair().await.unwrap();
@@ -159,7 +159,7 @@ async fn admin_transfer_takes_two_steps_and_only_the_named_key() {
 
 #[tokio::test]
 async fn exchange_params_change_only_by_the_admin_and_within_range() {
-    let mut net = Localnet::start(&Config::localnet_default()).await.unwrap();
+    let mut net = localnet().await;
     let admin = net.admin.insecure_clone();
     let mallory = net.funded_keypair().await.unwrap();
     let params = ExchangeParams { maker_fee_ppm: 100, fee_insurance_share_ppm: 250_000, ..ExchangeParams::default() };
@@ -178,7 +178,7 @@ async fn exchange_params_change_only_by_the_admin_and_within_range() {
 
 #[tokio::test]
 async fn anyone_tops_up_the_insurance_fund() {
-    let mut net = Localnet::start(&Config::localnet_default()).await.unwrap();
+    let mut net = localnet().await;
     let seeded = Config::localnet_default().exchange.insurance_fund_units().unwrap();
     assert_eq!(net.exchange().await.unwrap().ledger.insurance_fund, seeded);
     let donor = new_wallet(&mut net, 500).await;

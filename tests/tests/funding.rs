@@ -5,7 +5,6 @@ use perp::events::{FundingApplied, FundingSampled, FundingSettled};
 use perp_client::chain::Chain;
 use perp_client::chain::TxOutcome;
 use perp_client::{events, instructions, views};
-use perp_migrations::config::Config;
 use perp_migrations::localnet::Localnet;
 use perp_tests::*;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
@@ -25,7 +24,7 @@ struct Setup {
 }
 
 async fn setup(bid: u64, ask: u64) -> Setup {
-    let mut net = Localnet::start(&Config::localnet_default()).await.expect("localnet");
+    let mut net = localnet().await;
     net.set_unix_time(T0).await.unwrap();
     let market = create_market(&mut net, default_layout("BTC-PERP"), default_config, 1_000).await;
     let maker = new_trader(&mut net, 10_000 * QUOTE).await;

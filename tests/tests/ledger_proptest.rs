@@ -2,8 +2,6 @@
 //! traders keep the vault equal to the sum of collateral after every step, and a rejected
 //! instruction changes nothing.
 use perp_client::{instructions, pda};
-use perp_migrations::config::Config;
-use perp_migrations::localnet::Localnet;
 use perp_tests::*;
 use proptest::prelude::*;
 use solana_sdk::pubkey::Pubkey;
@@ -28,7 +26,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 async fn run(ops: Vec<Op>) {
-    let mut net = Localnet::start(&Config::localnet_default()).await.unwrap();
+    let mut net = localnet().await;
     let mut wallets = Vec::new();
     for _ in 0..TRADERS {
         wallets.push(new_trader(&mut net, WALLET_TOKENS).await);

@@ -4,14 +4,9 @@ use perp::error::PerpError;
 use perp::events::{OrderCancelled, OrderFilled};
 use perp_client::chain::Chain;
 use perp_client::{events, instructions};
-use perp_migrations::config::Config;
 use perp_migrations::localnet::Localnet;
 use perp_tests::*;
 use solana_sdk::signature::Signer;
-
-async fn localnet() -> Localnet {
-    Localnet::start(&Config::localnet_default()).await.expect("localnet")
-}
 
 async fn funded_trader(net: &mut Localnet, deposit_quote: u64) -> Wallet {
     let w = new_trader(net, deposit_quote * QUOTE).await;

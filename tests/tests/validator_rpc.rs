@@ -4,16 +4,20 @@
 #![cfg(feature = "validator")]
 
 use perp::error::PerpError;
-use perp::events::{CollateralDeposited, CollateralWithdrawn, TraderOpened};
-use perp::state::Trader;
+use perp::events::{CollateralDeposited, CollateralWithdrawn, OrderFilled, OrderPlaced, TraderOpened};
+use perp::math::PRICE_PRECISION as PRICE;
+use perp::state::{PushOracle, Trader};
+use perp::{OrderParams, OrderSide, OrderType};
 use perp_client::chain::Chain;
 use perp_client::rpc::RpcChain;
+use perp_client::views::MarketData;
 use perp_client::{accounts, events, instructions, pda};
 use perp_migrations::config::Config;
-use perp_migrations::tokens;
 use perp_migrations::validator::LocalValidator;
+use perp_migrations::{bootstrap, tokens};
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_sdk::instruction::InstructionError;
+use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::TransactionError;
 
@@ -21,7 +25,7 @@ const USDC: u64 = 1_000_000;
 
 struct Wallet {
     owner: Keypair,
-    token_account: solana_sdk::pubkey::Pubkey,
+    token_account: Pubkey,
 }
 
 async fn wallet(net: &LocalValidator, chain: &mut RpcChain, tokens_units: u64) -> Wallet {
@@ -58,6 +62,7 @@ async fn exchange_over_json_rpc() {
     deposit_and_withdraw_with_events(&net, &mut chain).await;
     rejected_withdrawal_changes_no_balance(&net, &mut chain).await;
     discover_trader_accounts_by_owner(&net, &mut chain).await;
+    order_placed_and_filled_over_rpc(&net, &mut chain).await;
 }
 
 async fn deposit_and_withdraw_with_events(net: &LocalValidator, chain: &mut RpcChain) {
@@ -132,4 +137,67 @@ async fn discover_trader_accounts_by_owner(net: &LocalValidator, chain: &mut Rpc
         assert_eq!(*address, pda::trader(&c, trader.sub_account_id));
     }
     assert_eq!(chain.program_accounts(size, Trader::OWNER_OFFSET, d.as_ref()).await.unwrap().len(), 1);
+}
+
+/// A wallet with an open, funded trader account (sub-account 0).
+async fn trader(net: &LocalValidator, chain: &mut RpcChain, deposit: u64) -> Wallet {
+    let w = wallet(net, chain, deposit).await;
+    let owner = w.owner.pubkey();
+    let ixs =
+        [instructions::open_trader(&owner, &owner, 0), instructions::deposit(&owner, 0, &w.token_account, deposit)];
+    chain.send(&ixs, &[&w.owner]).await.unwrap();
+    w
+}
+
+/// On the bootstrapped BTC-PERP (its oracle pushed by the localnet's oracle authority): a maker's
+/// resting ask, a taker's market buy that fills it, the fill read back from the logs over RPC.
+async fn order_placed_and_filled_over_rpc(net: &LocalValidator, chain: &mut RpcChain) {
+    let btc = net.deployment.markets.iter().find(|m| m.symbol == "BTC-PERP").expect("BTC-PERP bootstrapped").clone();
+    let maker = trader(net, chain, 10_000 * USDC).await;
+    let taker = trader(net, chain, 10_000 * USDC).await;
+
+    // A fresh oracle price (the validator's clock is wall time; the market accepts 60 s).
+    let oracle: PushOracle = chain_account(chain, &btc.oracle).await;
+    let mut now = bootstrap::unix_time(chain).await.unwrap();
+    while now <= oracle.publish_time {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        now = bootstrap::unix_time(chain).await.unwrap();
+    }
+    let authority = &net.deployment.oracle_authority;
+    let push = instructions::update_push_oracle(&authority.pubkey(), &btc.oracle, 90_000 * PRICE as i64, 0, now);
+    chain.send(&[push], &[authority]).await.unwrap();
+
+    let ask = OrderParams {
+        side: OrderSide::Sell,
+        order_type: OrderType::Limit,
+        price: 90_000 * PRICE,
+        base_lots: 5,
+        reduce_only: false,
+        client_order_id: 11,
+    };
+    let m = maker.owner.pubkey();
+    let ix = instructions::place_order(&m, 0, &btc.address, &btc.oracle, ask, &[]);
+    let placed = chain.send(&[ix], &[&maker.owner]).await.unwrap();
+    assert_eq!(events::decode::<OrderPlaced>(&placed.logs)[0].rested_lots, 5);
+
+    let buy = OrderParams { side: OrderSide::Buy, order_type: OrderType::Market, price: 90_500 * PRICE, ..ask };
+    let t = taker.owner.pubkey();
+    let ix = instructions::place_order(&t, 0, &btc.address, &btc.oracle, buy, &[]);
+    let taken = chain.send(&[ix], &[&taker.owner]).await.unwrap();
+    let fills = events::decode::<OrderFilled>(&taken.logs);
+    assert_eq!(fills.len(), 1);
+    let fill = &fills[0];
+    // 5 lots of 0.001 BTC at 90,000: 450 quote; taker 5 bps, maker 2 bps.
+    assert_eq!((fill.price, fill.base_lots, fill.taker_fee, fill.maker_fee), (90_000 * PRICE, 5, 225_000, 90_000));
+    assert_eq!((fill.maker, fill.taker), (pda::trader(&m, 0), pda::trader(&t, 0)));
+    let market = chain.account(&btc.address).await.unwrap().unwrap();
+    let mut data = MarketData { address: btc.address, data: market.data };
+    let (_, seat) = data.seat_of(&pda::trader(&t, 0)).unwrap().expect("taker seat");
+    assert_eq!(seat.base_lots, 5);
+    assert_eq!(data.header().unwrap().open_interest_lots, 5);
+}
+
+async fn chain_account<T: anchor_lang::AccountDeserialize>(chain: &mut RpcChain, address: &Pubkey) -> T {
+    let account = chain.account(address).await.unwrap().expect("account");
+    T::try_deserialize(&mut account.data.as_slice()).unwrap()
 }

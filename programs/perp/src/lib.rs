@@ -19,6 +19,12 @@ macro_rules! emit_event {
     }};
 }
 
+// The upstream-LLVM SBF build's builtins (see Cargo.toml).
+#[cfg(all(target_os = "solana", target_arch = "bpf"))]
+use sbf_i128 as _;
+#[cfg(all(target_os = "solana", target_arch = "bpf"))]
+use solana_compiler_builtins as _;
+
 pub mod engine;
 pub mod error;
 pub mod events;

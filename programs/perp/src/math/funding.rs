@@ -59,12 +59,13 @@ pub fn funding_owed(base_lots: i64, long_index_move: i64, short_index_move: i64)
 }
 
 /// The start of the interval containing `now` (boundaries where unix time % interval == 0).
+/// Unsigned arithmetic (SBPF has no signed remainder); a time before 1970 is rejected.
 pub fn interval_start(now: i64, interval_secs: u32) -> Result<i64, PerpError> {
-    let interval = i64::from(interval_secs);
-    if interval == 0 {
+    if interval_secs == 0 {
         return Err(PerpError::DivisionByZero);
     }
-    now.safe_sub(now.rem_euclid(interval))
+    let now_unsigned: u64 = cast(now)?;
+    now.safe_sub(cast(now_unsigned % u64::from(interval_secs))?)
 }
 
 /// Average of a time-weighted premium sum, rounded toward zero; 0 when nothing was sampled.
@@ -77,7 +78,7 @@ pub fn average_premium(premium_time_sum: i64, sampled_secs: i64) -> Result<i64, 
 
 /// Annualized rate (1e9) of a rate per interval.
 pub fn annualize(rate: i64, interval_secs: u32) -> Result<i64, PerpError> {
-    let per_year = 365 * 86_400 / i64::from(interval_secs.max(1));
+    let per_year: i64 = cast(365 * 86_400 / u64::from(interval_secs.max(1)))?;
     rate.safe_mul(per_year)
 }
 

@@ -11,6 +11,14 @@ pub trait SafeMath: Sized {
 
 macro_rules! impl_safe_math {
     ($($t:ty),*) => {$(
+        impl_safe_math!(@ops $t, fn safe_div(self, rhs: Self) -> Result<Self, PerpError> {
+            if rhs == 0 {
+                return Err(PerpError::DivisionByZero);
+            }
+            self.checked_div(rhs).ok_or(PerpError::MathOverflow)
+        });
+    )*};
+    (@ops $t:ty, $div:item) => {
         impl SafeMath for $t {
             #[inline]
             fn safe_add(self, rhs: Self) -> Result<Self, PerpError> {
@@ -25,17 +33,27 @@ macro_rules! impl_safe_math {
                 self.checked_mul(rhs).ok_or(PerpError::MathOverflow)
             }
             #[inline]
-            fn safe_div(self, rhs: Self) -> Result<Self, PerpError> {
-                if rhs == 0 {
-                    return Err(PerpError::DivisionByZero);
-                }
-                self.checked_div(rhs).ok_or(PerpError::MathOverflow)
-            }
+            $div
         }
-    )*};
+    };
 }
 
-impl_safe_math!(u16, u32, u64, u128, i64, i128);
+impl_safe_math!(u16, u32, u64, u128, i128);
+
+// i64 division through unsigned division: SBPF v0 has no signed division instruction (LLVM's BPF
+// backend rejects `sdiv`), while i128 division goes to a library call. Truncates toward zero,
+// like `checked_div`.
+impl_safe_math!(@ops i64, fn safe_div(self, rhs: Self) -> Result<Self, PerpError> {
+    if rhs == 0 {
+        return Err(PerpError::DivisionByZero);
+    }
+    let quotient = self.unsigned_abs() / rhs.unsigned_abs();
+    if (self < 0) != (rhs < 0) {
+        0i64.checked_sub_unsigned(quotient).ok_or(PerpError::MathOverflow)
+    } else {
+        cast(quotient).map_err(|_| PerpError::MathOverflow)
+    }
+});
 
 /// Checked integer conversion: `CastOverflow` when the value does not fit.
 #[inline]
@@ -54,6 +72,10 @@ mod tests {
         assert_eq!(u64::MAX.safe_mul(2), Err(PerpError::MathOverflow));
         assert_eq!(1u64.safe_div(0), Err(PerpError::DivisionByZero));
         assert_eq!(i64::MIN.safe_div(-1), Err(PerpError::MathOverflow));
+        assert_eq!(i64::MIN.safe_div(1), Ok(i64::MIN));
+        assert_eq!((7i64).safe_div(-2), Ok(-3));
+        assert_eq!((-7i64).safe_div(-2), Ok(3));
+        assert_eq!(i64::MAX.safe_div(-1), Ok(-i64::MAX));
         assert_eq!(i64::MIN.safe_sub(1), Err(PerpError::MathOverflow));
         assert_eq!(7u64.safe_add(5), Ok(12));
         assert_eq!(7i64.safe_sub(9), Ok(-2));
@@ -67,5 +89,14 @@ mod tests {
         assert_eq!(cast::<i64, u64>(u64::MAX), Err(PerpError::CastOverflow));
         assert_eq!(cast::<u64, i64>(-1), Err(PerpError::CastOverflow));
         assert_eq!(cast::<i64, i128>(-5), Ok(-5));
+    }
+
+    proptest::proptest! {
+        /// The unsigned-division i64 path agrees with the CPU's signed division everywhere.
+        #[test]
+        fn i64_division_matches_checked_div(a: i64, b: i64) {
+            let expected = if b == 0 { Err(PerpError::DivisionByZero) } else { a.checked_div(b).ok_or(PerpError::MathOverflow) };
+            proptest::prop_assert_eq!(a.safe_div(b), expected);
+        }
     }
 }
