@@ -113,6 +113,23 @@ pub fn describe_market(address: &Pubkey, view: &MarketView) -> Result<String, Pe
     Ok(out)
 }
 
+/// The exchange and `markets` as they are on `chain`: everything `describe_exchange` and
+/// `describe_market` print.
+pub async fn describe_chain(chain: &mut impl Chain, markets: &[Pubkey]) -> anyhow::Result<String> {
+    let data = chain.account(&pda::exchange()).await?.ok_or_else(|| anyhow::anyhow!("no exchange account"))?;
+    let exchange = perp_client::accounts::exchange(&data.data)?;
+    let vault = tokens::token_balance(chain, &exchange.vault).await?;
+    let insurance = tokens::token_balance(chain, &exchange.insurance_vault).await?;
+    let mut out = describe_exchange(&exchange, vault, insurance);
+    for address in markets {
+        let account = chain.account(address).await?.ok_or_else(|| anyhow::anyhow!("no market account {address}"))?;
+        let mut market = MarketData { address: *address, data: account.data };
+        let described = market.view().and_then(|view| describe_market(address, &view));
+        out.push_str(&described.map_err(|e| anyhow::anyhow!("market {address}: {e}"))?);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,21 +149,4 @@ mod tests {
         assert_eq!(rate_percent(-4_500_000), "-0.4500%");
         assert_eq!(rate_percent(100_000), "0.0100%");
     }
-}
-
-/// The exchange and `markets` as they are on `chain`: everything `describe_exchange` and
-/// `describe_market` print.
-pub async fn describe_chain(chain: &mut impl Chain, markets: &[Pubkey]) -> anyhow::Result<String> {
-    let data = chain.account(&pda::exchange()).await?.ok_or_else(|| anyhow::anyhow!("no exchange account"))?;
-    let exchange = perp_client::accounts::exchange(&data.data)?;
-    let vault = tokens::token_balance(chain, &exchange.vault).await?;
-    let insurance = tokens::token_balance(chain, &exchange.insurance_vault).await?;
-    let mut out = describe_exchange(&exchange, vault, insurance);
-    for address in markets {
-        let account = chain.account(address).await?.ok_or_else(|| anyhow::anyhow!("no market account {address}"))?;
-        let mut market = MarketData { address: *address, data: account.data };
-        let described = market.view().and_then(|view| describe_market(address, &view));
-        out.push_str(&described.map_err(|e| anyhow::anyhow!("market {address}: {e}"))?);
-    }
-    Ok(out)
 }

@@ -6,6 +6,7 @@
 //!   * each i128 argument split into two i64 registers, low half first:
 //!     a = (r1 lo, r2 hi), b = (r3 lo, r4 hi);
 //!   * the i128 result in r0 (low half) and r2 (high half).
+//!
 //! rustc's `extern "C"`/Rust ABI for bpf passes and returns i128 indirectly (sret in r1, pointer
 //! arguments), which is what compiler_builtins and solana-compiler-builtins 0.3.0 are compiled
 //! with here, so their versions read/write through the wrong registers.

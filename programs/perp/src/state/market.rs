@@ -63,7 +63,6 @@ impl TryFrom<u8> for OracleKind {
 
 /// The header of a market account.
 #[account(zero_copy)]
-#[derive(Debug)]
 pub struct MarketHeader {
     pub symbol: [u8; 16],
     /// Push oracle: the `PushOracle` account's address. Pyth: the 32-byte feed id.
