@@ -73,6 +73,14 @@ impl Localnet {
     }
 
     async fn process(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<TxOutcome, BanksClientError> {
+        // The bank registers a new blockhash every tick and forgets them after 300: a run that
+        // takes longer than that (the SBF build is slower) must sign with a fresh one.
+        self.ctx.last_blockhash = self
+            .ctx
+            .banks_client
+            .get_latest_blockhash()
+            .await
+            .map_err(|_| BanksClientError::ClientError("could not read the latest blockhash"))?;
         let payer = self.ctx.payer.insecure_clone();
         let mut all: Vec<&Keypair> = vec![&payer];
         all.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));

@@ -2,10 +2,12 @@
 //! sent with each trader's margin set, and reading headers and seats back.
 use perp::state::{MarketHeader, Seat, Trader};
 use perp::{MarketConfig, MarketLayout, OrderParams, OrderSide, OrderType};
+use perp_client::chain::{Chain, TxOutcome};
 use perp_client::views::MarketData;
 use perp_client::{instructions, pda};
 use perp_migrations::localnet::Localnet;
 use solana_program_test::BanksClientError;
+use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -22,6 +24,12 @@ pub struct TestMarket {
     pub oracle: Pubkey,
     pub oracle_authority: Keypair,
     pub symbol: [u8; 16],
+}
+
+impl Clone for TestMarket {
+    fn clone(&self) -> Self {
+        Self { oracle_authority: self.oracle_authority.insecure_clone(), ..*self }
+    }
 }
 
 /// BTC-PERP-like defaults: tick 1 quote, lot 0.001, 10x (10% / 5%), fees 5 / 2 bps, price band
@@ -149,15 +157,7 @@ pub async fn order(
     market: &TestMarket,
     params: OrderParams,
 ) -> Result<(), BanksClientError> {
-    let set = margin_set(net, wallet, Some(&market.address)).await;
-    let ix = instructions::place_order(
-        &wallet.owner.pubkey(),
-        wallet.sub_account_id,
-        &market.address,
-        &market.oracle,
-        params,
-        &set,
-    );
+    let ix = order_instruction(net, wallet, market, params).await;
     let owner = wallet.owner.insecure_clone();
     net.send(&[ix], &[&owner]).await
 }
@@ -192,4 +192,35 @@ pub async fn risk(net: &mut Localnet, wallet: &Wallet) -> perp::engine::account:
         datas.push(market_data(net, &slot.market).await);
     }
     perp_client::views::account(&trader, &mut datas).unwrap()
+}
+
+/// A trader holding `deposit_quote` quote of collateral (all its tokens deposited).
+pub async fn funded_trader(net: &mut Localnet, deposit_quote: u64) -> Wallet {
+    let w = crate::new_trader(net, deposit_quote * QUOTE).await;
+    deposit(net, &w, deposit_quote * QUOTE).await.expect("deposit");
+    w
+}
+
+/// Sends an order with the trader's margin set and returns the logs (for the events).
+pub async fn order_logs(net: &mut Localnet, wallet: &Wallet, market: &TestMarket, params: OrderParams) -> TxOutcome {
+    let ix = order_instruction(net, wallet, market, params).await;
+    Chain::send(net, &[ix], &[&wallet.owner]).await.expect("place_order")
+}
+
+/// The `place_order` instruction for `wallet` with its margin set.
+pub async fn order_instruction(
+    net: &mut Localnet,
+    wallet: &Wallet,
+    market: &TestMarket,
+    params: OrderParams,
+) -> Instruction {
+    let set = margin_set(net, wallet, Some(&market.address)).await;
+    instructions::place_order(
+        &wallet.owner.pubkey(),
+        wallet.sub_account_id,
+        &market.address,
+        &market.oracle,
+        params,
+        &set,
+    )
 }

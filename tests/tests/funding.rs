@@ -36,6 +36,11 @@ async fn setup(bid: u64, ask: u64) -> Setup {
     order(&mut net, &long, &market, take).await.unwrap();
     order(&mut net, &maker, &market, limit(Buy, bid, 200, 3)).await.unwrap();
     order(&mut net, &maker, &market, limit(Sell, ask, 200, 4)).await.unwrap();
+    // The keeper's first sample reads the book; its premium accrues from T0.
+    let ix = instructions::update_funding(&market.address, &market.oracle);
+    let out = Chain::send(&mut net, &[ix], &[]).await.expect("first sample");
+    let first = &events::decode::<FundingSampled>(&out.logs)[0];
+    assert_eq!((first.sample_secs, first.accrued_premium), (0, 0));
     Setup { net, market, maker, long }
 }
 
@@ -76,7 +81,8 @@ async fn rich_book_longs_pay_shorts_exactly_what_they_receive() {
     let mut s = setup(1_010, 1_020).await;
     let out = s.crank_at(T0 + HOUR / 2).await;
     let sample = &events::decode::<FundingSampled>(&out.logs)[0];
-    assert_eq!((sample.premium, sample.sample_secs, sample.impact_bid), (10_000_000, HOUR / 2, 1_010 * PRICE));
+    assert_eq!((sample.accrued_premium, sample.sample_secs), (10_000_000, HOUR / 2));
+    assert_eq!((sample.premium, sample.impact_bid, sample.impact_ask), (10_000_000, 1_010 * PRICE, 1_020 * PRICE));
     assert!(events::decode::<FundingApplied>(&out.logs).is_empty());
 
     let out = s.crank_at(T0 + HOUR).await;
@@ -108,7 +114,6 @@ async fn rich_book_longs_pay_shorts_exactly_what_they_receive() {
 async fn cheap_book_shorts_pay_longs() {
     // Impact ask 995 under 1,000: premium -0.5%; F = -0.5% + 0.05% = -0.45%.
     let mut s = setup(990, 995).await;
-    s.crank_at(T0 + 10).await;
     let out = s.crank_at(T0 + HOUR).await;
     let applied = &events::decode::<FundingApplied>(&out.logs)[0];
     assert_eq!((applied.rate, applied.long_index_delta), (-4_500_000, -4_500));
@@ -127,7 +132,7 @@ async fn two_cranks_in_one_second_apply_once() {
     // A second keeper's crank in the same second (a distinct transaction): nothing changes.
     let out = s.crank(&[ComputeBudgetInstruction::set_compute_unit_limit(300_000)]).await;
     assert!(events::decode::<FundingApplied>(&out.logs).is_empty());
-    assert!(events::decode::<FundingSampled>(&out.logs).is_empty());
+    assert_eq!(events::decode::<FundingSampled>(&out.logs)[0].sample_secs, 0);
     assert_eq!(market_data(&mut s.net, &s.market.address).await.data, before);
     s.books_balance().await;
 }

@@ -9,7 +9,7 @@ use perp::events::{OrderCancelled, OrderFilled, OrderPlaced, SeatClaimed, SeatRe
 use perp::math::margin::BracketParams;
 use perp::state::{market_account_size, PushOracle, PAUSE_TRADING};
 use perp::{MarketConfig, MarketLayout, MarketStatus, OrderParams};
-use perp_client::chain::{Chain, TxOutcome};
+use perp_client::chain::Chain;
 use perp_client::{events, instructions, pda};
 use perp_migrations::localnet::Localnet;
 use perp_tests::*;
@@ -22,33 +22,12 @@ use solana_sdk::signature::{Keypair, Signer};
 // Helpers
 // ----------------------------------------------------------------------------------------------
 
-/// A trader holding `deposit_quote` quote of collateral (all its tokens deposited).
-async fn funded_trader(net: &mut Localnet, deposit_quote: u64) -> Wallet {
-    let w = new_trader(net, deposit_quote * QUOTE).await;
-    deposit(net, &w, deposit_quote * QUOTE).await.expect("deposit");
-    w
-}
-
 fn ioc(side: perp::OrderSide, price_quote: u64, lots: u64, id: u64) -> OrderParams {
     OrderParams { order_type: OrderType::ImmediateOrCancel, ..limit(side, price_quote, lots, id) }
 }
 
 fn reduce_ioc(side: perp::OrderSide, price_quote: u64, lots: u64, id: u64) -> OrderParams {
     OrderParams { reduce_only: true, ..ioc(side, price_quote, lots, id) }
-}
-
-/// Sends an order with the trader's margin set and returns the logs (for the events).
-async fn order_logs(net: &mut Localnet, wallet: &Wallet, market: &TestMarket, params: OrderParams) -> TxOutcome {
-    let set = margin_set(net, wallet, Some(&market.address)).await;
-    let ix = instructions::place_order(
-        &wallet.owner.pubkey(),
-        wallet.sub_account_id,
-        &market.address,
-        &market.oracle,
-        params,
-        &set,
-    );
-    Chain::send(net, &[ix], &[&wallet.owner]).await.expect("place_order")
 }
 
 /// The accounts an order or a withdrawal can change: the exchange, both vaults, the traders'
@@ -962,82 +941,73 @@ async fn a_wide_confidence_interval_is_refused() {
 // ----------------------------------------------------------------------------------------------
 
 #[tokio::test]
-async fn a_taker_order_fills_at_most_64_times_and_the_rest_follows_its_type() {
+async fn a_taker_order_fills_at_most_32_times_and_the_rest_follows_its_type() {
+    const CAP: u64 = perp::engine::orders::MAX_FILLS_PER_ORDER as u64;
+    assert_eq!(CAP, 32);
     let mut net = localnet().await;
     let layout = MarketLayout { order_capacity: 128, ..default_layout("BTC-PERP") };
     let btc = create_market(&mut net, layout, default_config, 1_000).await;
-    // 70 one-lot asks at 1,000 (1 quote each): 32 + 32 + 6 from three makers.
-    let makers = [
-        funded_trader(&mut net, 1_000).await,
-        funded_trader(&mut net, 1_000).await,
-        funded_trader(&mut net, 1_000).await,
-    ];
+    // 38 one-lot asks at 1,000 (1 quote each): 32 + 6 from two makers.
+    let makers = [funded_trader(&mut net, 1_000).await, funded_trader(&mut net, 1_000).await];
     let mut id = 0u64;
-    for (m, count) in makers.iter().zip([32, 32, 6]) {
+    for (m, count) in makers.iter().zip([32u64, 6]) {
         for _ in 0..count {
             id += 1;
             order(&mut net, m, &btc, limit(Sell, 1_000, 1, id)).await.unwrap();
         }
     }
-    assert_eq!(header(&mut net, &btc.address).await.asks.count, 70);
+    assert_eq!(header(&mut net, &btc.address).await.asks.count, 38);
     let ioc_taker = funded_trader(&mut net, 1_000).await;
     let limit_taker = funded_trader(&mut net, 1_000).await;
 
-    // IOC: 64 fills, the other 6 lots cancelled.
-    let out = order_logs(&mut net, &ioc_taker, &btc, ioc(Buy, 1_000, 70, 1_000)).await;
+    // IOC: 32 fills, the other 6 lots cancelled.
+    let out = order_logs(&mut net, &ioc_taker, &btc, ioc(Buy, 1_000, 38, 1_000)).await;
     let fills = events::decode::<OrderFilled>(&out.logs);
-    assert_eq!(fills.len(), 64);
+    assert_eq!(fills.len() as u64, CAP);
     assert!(fills.iter().all(|f| f.base_lots == 1 && f.price == 1_000 * PRICE));
-    // Time priority: the first maker's 32, then the second's.
-    assert!(fills[..32].iter().all(|f| f.maker == makers[0].trader()));
-    assert!(fills[32..].iter().all(|f| f.maker == makers[1].trader()));
+    // Time priority: the first maker's 32.
+    assert!(fills.iter().all(|f| f.maker == makers[0].trader()));
     let placed = &events::decode::<OrderPlaced>(&out.logs)[0];
-    assert_eq!((placed.filled_lots, placed.rested_lots), (64, 0));
+    assert_eq!((placed.filled_lots, placed.rested_lots), (32, 0));
     let s = seat(&mut net, &btc.address, &ioc_taker).await.unwrap();
-    assert_eq!((s.base_lots, s.order_count, s.open_bid_lots), (64, 0, 0));
+    assert_eq!((s.base_lots, s.order_count, s.open_bid_lots), (32, 0, 0));
     assert_eq!(header(&mut net, &btc.address).await.asks.count, 6);
 
-    // The first two makers quote 64 more: 70 again on the book.
-    for m in &makers[..2] {
-        for _ in 0..32 {
-            id += 1;
-            order(&mut net, m, &btc, limit(Sell, 1_000, 1, id)).await.unwrap();
-        }
+    // The first maker quotes 32 more: 38 again on the book.
+    for _ in 0..32 {
+        id += 1;
+        order(&mut net, &makers[0], &btc, limit(Sell, 1_000, 1, id)).await.unwrap();
     }
-    assert_eq!(header(&mut net, &btc.address).await.asks.count, 70);
-
-    // Limit: 64 fills, the other 6 lots rest on the book.
-    let out = order_logs(&mut net, &limit_taker, &btc, limit(Buy, 1_000, 70, 2_000)).await;
+    // Limit: 32 fills (the second maker's 6 oldest first), the other 6 lots rest on the book.
+    let out = order_logs(&mut net, &limit_taker, &btc, limit(Buy, 1_000, 38, 2_000)).await;
     let fills = events::decode::<OrderFilled>(&out.logs);
-    assert_eq!(fills.len(), 64);
-    assert!(fills[..6].iter().all(|f| f.maker == makers[2].trader()), "the oldest asks first");
+    assert_eq!(fills.len() as u64, CAP);
+    assert!(fills[..6].iter().all(|f| f.maker == makers[1].trader()), "the oldest asks first");
     let placed = &events::decode::<OrderPlaced>(&out.logs)[0];
-    assert_eq!((placed.filled_lots, placed.rested_lots), (64, 6));
+    assert_eq!((placed.filled_lots, placed.rested_lots), (32, 6));
     let s = seat(&mut net, &btc.address, &limit_taker).await.unwrap();
-    assert_eq!((s.base_lots, s.order_count, s.open_bid_lots), (64, 1, 6));
+    assert_eq!((s.base_lots, s.order_count, s.open_bid_lots), (32, 1, 6));
     let h = header(&mut net, &btc.address).await;
-    assert_eq!((h.asks.count, h.bids.count, h.open_interest_lots), (6, 1, 128));
+    assert_eq!((h.asks.count, h.bids.count, h.open_interest_lots), (6, 1, 64));
 
     // A market order past the cap cancels the rest, like IOC. The limit taker takes its bid off
-    // (so new asks do not meet it) and the makers refill the book to 70 asks.
+    // (so new asks do not meet it) and the second maker refills the book to 38 asks.
     let ix = instructions::cancel_all_orders(&limit_taker.owner.pubkey(), 0, &btc.address);
     net.send(&[ix], &[&limit_taker.owner]).await.unwrap();
-    for m in [&makers[0], &makers[2]] {
-        for _ in 0..32 {
-            id += 1;
-            order(&mut net, m, &btc, limit(Sell, 1_000, 1, id)).await.unwrap();
-        }
+    for _ in 0..32 {
+        id += 1;
+        order(&mut net, &makers[1], &btc, limit(Sell, 1_000, 1, id)).await.unwrap();
     }
-    assert_eq!(header(&mut net, &btc.address).await.asks.count, 70);
-    let market_buy = OrderParams { order_type: OrderType::Market, ..limit(Buy, 1_000, 70, 3_000) };
+    assert_eq!(header(&mut net, &btc.address).await.asks.count, 38);
+    let market_buy = OrderParams { order_type: OrderType::Market, ..limit(Buy, 1_000, 38, 3_000) };
     let out = order_logs(&mut net, &ioc_taker, &btc, market_buy).await;
-    assert_eq!(events::decode::<OrderFilled>(&out.logs).len(), 64);
+    assert_eq!(events::decode::<OrderFilled>(&out.logs).len() as u64, CAP);
     let placed = &events::decode::<OrderPlaced>(&out.logs)[0];
-    assert_eq!((placed.filled_lots, placed.rested_lots), (64, 0));
+    assert_eq!((placed.filled_lots, placed.rested_lots), (32, 0));
     let s = seat(&mut net, &btc.address, &ioc_taker).await.unwrap();
-    assert_eq!((s.base_lots, s.order_count), (128, 0));
+    assert_eq!((s.base_lots, s.order_count), (64, 0));
     let h = header(&mut net, &btc.address).await;
-    assert_eq!((h.asks.count, h.bids.count, h.open_interest_lots), (6, 0, 192));
+    assert_eq!((h.asks.count, h.bids.count, h.open_interest_lots), (6, 0, 96));
 
     let mut all: Vec<&Wallet> = makers.iter().collect();
     all.extend([&ioc_taker, &limit_taker]);

@@ -4,15 +4,8 @@ use perp::error::PerpError;
 use perp::events::{OrderCancelled, OrderFilled};
 use perp_client::chain::Chain;
 use perp_client::{events, instructions};
-use perp_migrations::localnet::Localnet;
 use perp_tests::*;
 use solana_sdk::signature::Signer;
-
-async fn funded_trader(net: &mut Localnet, deposit_quote: u64) -> Wallet {
-    let w = new_trader(net, deposit_quote * QUOTE).await;
-    deposit(net, &w, deposit_quote * QUOTE).await.expect("deposit");
-    w
-}
 
 #[tokio::test]
 async fn seed_toy_trade() {

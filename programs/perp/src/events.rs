@@ -192,12 +192,14 @@ pub struct FundingSettled {
     pub amount: i64,
 }
 
-/// A premium sample: the book's impact prices over the oracle, weighted by `sample_secs`.
+/// A premium sample: `accrued_premium` (the last sample's) counted for `sample_secs`; the book's
+/// impact prices over the oracle now give `premium`, which accrues from now on.
 #[event]
 pub struct FundingSampled {
     pub market: Pubkey,
-    pub premium: i64,
     pub sample_secs: i64,
+    pub accrued_premium: i64,
+    pub premium: i64,
     pub impact_bid: u64,
     pub impact_ask: u64,
     pub oracle_price: u64,

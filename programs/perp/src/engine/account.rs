@@ -55,8 +55,29 @@ pub fn seat_risk(header: &MarketHeader, seat: &Seat) -> Result<SeatRisk, PerpErr
     // Funding owed and not yet settled counts at once (zero inside the program, which settles
     // every seat it touches first; views read accounts as they are).
     let cash = deposit.safe_add(seat.unsettled_quote)?.safe_sub(pending_funding(header, seat)?)?;
-    let maintenance = header.brackets.maintenance_requirement(position.notional(lot, price)?)?;
+    let notional = position.notional(lot, price)?;
+    let maintenance = header.brackets.maintenance_requirement(notional)?;
+    let initial = if seat.open_bid_lots == 0 && seat.open_ask_lots == 0 {
+        // No open orders: the position alone (the common case, and the cheap one on chain).
+        header.brackets.initial_requirement(notional)?
+    } else {
+        initial_with_orders(header, seat)?
+    };
+    Ok(SeatRisk {
+        unrealized_pnl,
+        equity: cash.safe_add(unrealized_pnl)?,
+        margin_equity: cash.safe_add(unrealized_pnl.min(0))?,
+        seat_deposit: seat.seat_deposit,
+        maintenance,
+        initial,
+    })
+}
 
+/// Initial margin with every open order of one side filled at its price, the worse side: the
+/// requirement on the position the orders would leave, plus what buying above (selling below)
+/// the oracle would lose at once.
+fn initial_with_orders(header: &MarketHeader, seat: &Seat) -> Result<u64, PerpError> {
+    let (price, lot) = (header.oracle_price, header.lot_size);
     let bids: i64 = cast(seat.open_bid_lots)?;
     let asks: i64 = cast(seat.open_ask_lots)?;
     let if_bids_fill = Position { base_lots: seat.base_lots.safe_add(bids)?, quote_entry: 0 };
@@ -67,14 +88,7 @@ pub fn seat_risk(header: &MarketHeader, seat: &Seat) -> Result<SeatRisk, PerpErr
     let ask_loss = ask_value.saturating_sub(seat.open_ask_notional);
     let initial_bids = header.brackets.initial_requirement(if_bids_fill.notional(lot, price)?)?.safe_add(bid_loss)?;
     let initial_asks = header.brackets.initial_requirement(if_asks_fill.notional(lot, price)?)?.safe_add(ask_loss)?;
-    Ok(SeatRisk {
-        unrealized_pnl,
-        equity: cash.safe_add(unrealized_pnl)?,
-        margin_equity: cash.safe_add(unrealized_pnl.min(0))?,
-        seat_deposit: seat.seat_deposit,
-        maintenance,
-        initial: initial_bids.max(initial_asks),
-    })
+    Ok(initial_bids.max(initial_asks))
 }
 
 /// An account's margin over all its markets.
@@ -94,6 +108,16 @@ impl AccountRisk {
     pub fn new(collateral: u64) -> Result<Self, PerpError> {
         let c: i64 = cast(collateral)?;
         Ok(Self { collateral, equity: c, margin_equity: c, ..Self::default() })
+    }
+
+    /// This account's seats with `other`'s (seats only: `other`'s collateral is not added).
+    pub fn merge_seats(&mut self, other: &AccountRisk) -> Result<(), PerpError> {
+        self.equity = self.equity.safe_add(other.equity.safe_sub(cast(other.collateral)?)?)?;
+        self.margin_equity = self.margin_equity.safe_add(other.margin_equity.safe_sub(cast(other.collateral)?)?)?;
+        self.seat_deposits = self.seat_deposits.safe_add(other.seat_deposits)?;
+        self.maintenance = self.maintenance.safe_add(other.maintenance)?;
+        self.initial = self.initial.safe_add(other.initial)?;
+        Ok(())
     }
 
     pub fn add(&mut self, seat: &SeatRisk) -> Result<(), PerpError> {
@@ -179,6 +203,18 @@ pub fn account_risk(trader: &Trader, markets: &[(Pubkey, MarketView)]) -> Result
             risk.add(&seat_risk(view.header, view.seat(index)?)?)?;
         }
     }
+    Ok(risk)
+}
+
+/// The trader's margin over `markets` when the seats in `unchanged` (computed with
+/// `account_risk` over the other markets) are known already: only `markets` are computed again.
+pub fn account_risk_with(
+    trader: &Trader,
+    markets: &[(Pubkey, MarketView)],
+    unchanged: &AccountRisk,
+) -> Result<AccountRisk, PerpError> {
+    let mut risk = account_risk(trader, markets)?;
+    risk.merge_seats(unchanged)?;
     Ok(risk)
 }
 

@@ -27,10 +27,13 @@ pub const MAX_IMPACT_ORDERS: usize = 64;
 /// What one funding update did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FundingUpdate {
-    /// Premium of this sample (1e9) and the seconds it was weighted by.
-    pub premium: i64,
+    /// Seconds since the last sample (up to the interval's end) and the premium (1e9) that
+    /// accrued over them: the one the book showed at the last sample.
     pub sample_secs: i64,
-    /// Impact prices used (the oracle for a thin side).
+    pub accrued_premium: i64,
+    /// The premium the book shows now (accrues from now on) and the impact prices behind it
+    /// (the oracle for a thin side).
+    pub premium: i64,
     pub impact_bid: u64,
     pub impact_ask: u64,
     /// Set when an interval ended and its rate was applied.
@@ -129,25 +132,45 @@ pub fn predicted_rate(header: &MarketHeader) -> Result<i64, PerpError> {
     funding_rate(average, interest, header.funding_cap)
 }
 
-/// Samples the premium at `now` (weighted by the seconds since the last sample, up to the end of
-/// the current interval) and, when the interval has ended, applies its rate to the indices.
-/// Needs the oracle price cached for this instruction. Running it twice at the same `now`
+/// Whether the current funding interval has ended at `now` (an update would apply its rate).
+pub fn funding_due(header: &MarketHeader, now: i64) -> Result<bool, PerpError> {
+    Ok(now >= header.funding_interval_start.safe_add(i64::from(header.funding_interval_secs))?)
+}
+
+/// A premium sample at `now`: the premium of the last sample accrues for the seconds since it
+/// (up to the end of the current interval); when the interval has ended its rate is applied to
+/// the indices; then the book is read and its premium accrues from now on. Needs the oracle
+/// price cached for this instruction. Running it twice at the same `now` on the same book
 /// changes nothing the second time.
 ///
+/// Time weighting: each sample's premium counts for the time until the next sample, so an order
+/// placed just before a sample and pulled just after weighs nothing; to move funding, a quote
+/// has to rest (where takers can hit it) for the time it is to count.
+///
 /// Catch-up rule: when several boundaries have passed, one capped interval is applied, once,
-/// and the interval containing `now` starts fresh, sampled from its start at the current
+/// and the interval containing `now` starts fresh, accruing from its start at the last sample's
 /// premium. A keeper outage never charges many intervals at once.
 pub fn update_funding(market: &mut MarketView, now: i64) -> Result<FundingUpdate, PerpError> {
+    let accrued_premium = market.header.funding_last_premium;
+    let (sample_secs, applied) = accrue(market.header, now)?;
     let (premium, impact_bid, impact_ask) = current_premium(market)?;
-    let header = &mut *market.header;
+    market.header.funding_last_premium = premium;
+    Ok(FundingUpdate { sample_secs, accrued_premium, premium, impact_bid, impact_ask, applied })
+}
+
+/// The part of [`update_funding`] that does not read the book: the last sample's premium accrues
+/// up to `now` and a due interval is applied. Trading and withdrawals run this when an interval
+/// is due (cheap whatever the book holds); reading the book is the crank's job. Returns the
+/// seconds accrued in the interval that was current, and the applied interval if any.
+pub fn accrue(header: &mut MarketHeader, now: i64) -> Result<(i64, Option<AppliedFunding>), PerpError> {
     let interval = i64::from(header.funding_interval_secs);
     let interval_end = header.funding_interval_start.safe_add(interval)?;
+    let premium = header.funding_last_premium;
     let sample_end = now.min(interval_end);
     let sample_secs = sample_end.safe_sub(header.funding_last_sample_time)?.max(0);
     add_sample(header, premium, sample_secs, sample_end)?;
-    let mut update = FundingUpdate { premium, sample_secs, impact_bid, impact_ask, applied: None };
     if now < interval_end {
-        return Ok(update);
+        return Ok((sample_secs, None));
     }
     let applied = apply_interval(header, now, interval_end)?;
     let new_start = interval_start(now, header.funding_interval_secs)?;
@@ -156,8 +179,7 @@ pub fn update_funding(market: &mut MarketView, now: i64) -> Result<FundingUpdate
     header.funding_sampled_secs = 0;
     header.funding_last_sample_time = new_start;
     add_sample(header, premium, now.safe_sub(new_start)?, now)?;
-    update.applied = Some(applied);
-    Ok(update)
+    Ok((sample_secs, Some(applied)))
 }
 
 fn add_sample(header: &mut MarketHeader, premium: i64, secs: i64, until: i64) -> Result<(), PerpError> {
@@ -284,8 +306,11 @@ mod tests {
     fn rich_book_longs_pay_shorts_exactly_at_the_boundary() {
         // Impact bid 1,010 over an oracle of 1,000: premium +1%.
         let (mut data, maker, long) = market_with_positions(1_010, 1_020);
+        // The first sample reads the book; nothing has accrued yet.
+        let first = update_funding(&mut tm::view(&mut data).unwrap(), T0).unwrap();
+        assert_eq!((first.sample_secs, first.accrued_premium, first.premium), (0, 0, 10_000_000));
         let half = update_funding(&mut tm::view(&mut data).unwrap(), T0 + HOUR / 2).unwrap();
-        assert_eq!((half.premium, half.sample_secs, half.applied), (10_000_000, HOUR / 2, None));
+        assert_eq!((half.accrued_premium, half.sample_secs, half.applied), (10_000_000, HOUR / 2, None));
         let update = update_funding(&mut tm::view(&mut data).unwrap(), T0 + HOUR).unwrap();
         let applied = update.applied.unwrap();
         // F = 1% + clamp(0.0125% - 1%, +-0.05%) = 0.95%, capped at 0.75%. One lot (0.001 base at
@@ -312,13 +337,29 @@ mod tests {
     fn cheap_book_shorts_pay_longs() {
         // Impact ask 995 under 1,000: premium -0.5%; F = -0.5% + clamp(0.0125% + 0.5%) = -0.45%.
         let (mut data, maker, long) = market_with_positions(990, 995);
-        update_funding(&mut tm::view(&mut data).unwrap(), T0 + 1).unwrap();
+        update_funding(&mut tm::view(&mut data).unwrap(), T0).unwrap();
         let applied = update_funding(&mut tm::view(&mut data).unwrap(), T0 + HOUR).unwrap().applied.unwrap();
         assert_eq!(applied.rate, -4_500_000);
         assert_eq!((applied.long_index_delta, applied.short_index_delta), (-4_500, -4_500));
         let view = tm::view(&mut data).unwrap();
         assert_eq!(pending_funding(view.header, view.seat(long).unwrap()), Ok(-45_000));
         assert_eq!(pending_funding(view.header, view.seat(maker).unwrap()), Ok(45_000));
+    }
+
+    #[test]
+    fn a_quote_pulled_right_after_a_sample_weighs_nothing() {
+        // A flat book (premium 0) for the whole hour, except a rich bid placed just before a
+        // sample at T0 + 3,599 and cancelled right after: it accrues for the second it rested.
+        let (mut data, _, _) = market_with_positions(995, 1_005);
+        update_funding(&mut tm::view(&mut data).unwrap(), T0).unwrap();
+        let spoofer = tm::seat(&mut data).unwrap();
+        tm::order_with_id(&mut data, spoofer, OrderSide::Buy, OrderType::Limit, 1_040, 500, 99).unwrap();
+        let sample = update_funding(&mut tm::view(&mut data).unwrap(), T0 + HOUR - 1).unwrap();
+        assert_eq!((sample.accrued_premium, sample.premium), (0, 40_000_000), "the spoof is seen, not yet counted");
+        crate::engine::orders::cancel_by_client_id(&mut tm::view(&mut data).unwrap(), spoofer, 99).unwrap();
+        let applied = update_funding(&mut tm::view(&mut data).unwrap(), T0 + HOUR).unwrap().applied.unwrap();
+        // 4% for 1 s of 3,600: average 11,111 (1e9), F = 0.0125% clamp -> I = 12,500.
+        assert_eq!((applied.average_premium, applied.rate), (11_111, 12_500));
     }
 
     #[test]
@@ -339,6 +380,7 @@ mod tests {
     #[test]
     fn an_outage_applies_one_interval_once() {
         let (mut data, _, long) = market_with_positions(1_010, 1_020);
+        update_funding(&mut tm::view(&mut data).unwrap(), T0).unwrap();
         // No update for three and a half hours: one capped interval, two skipped.
         let update = update_funding(&mut tm::view(&mut data).unwrap(), T0 + 3 * HOUR + HOUR / 2).unwrap();
         let applied = update.applied.unwrap();
@@ -354,6 +396,7 @@ mod tests {
     #[test]
     fn rounding_dust_goes_to_the_insurance_fund_and_the_books_stay_zero_sum() {
         let (mut data, maker, long) = market_with_positions(1_010, 1_020);
+        update_funding(&mut tm::view(&mut data).unwrap(), T0).unwrap();
         // At 1,001 a lot is worth 1.001 quote: 0.75% of it is 7,507.5 units.
         tm::view(&mut data).unwrap().header.oracle_price = 1_001 * PRICE;
         let applied = update_funding(&mut tm::view(&mut data).unwrap(), T0 + HOUR).unwrap().applied.unwrap();

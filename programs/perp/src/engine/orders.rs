@@ -11,11 +11,13 @@ use crate::math::safe::{cast, SafeMath};
 use crate::state::book::{OrderNode, Side, NIL};
 use crate::state::market::{MarketStatus, MarketView, Seat, ASK_BIT, MAX_ORDERS_PER_SEAT};
 
-/// Most fills one taker order makes; the rest follows the order's type.
-pub const MAX_FILLS_PER_ORDER: usize = 64;
+/// Most fills one taker order makes; the rest follows the order's type. Sized on the SBF build:
+/// a fill costs about 3,600 CU, and the worst order (a taker with 8 markets, this many fills
+/// after `MAX_CANCELS_PER_ORDER` cancels) must stay within 200,000 CU (docs/compute-units.md).
+pub const MAX_FILLS_PER_ORDER: usize = 32;
 /// Most resting orders one taker order may cancel while matching (outside the fill band,
 /// self-trade, reduce-only that can no longer reduce). Matching stops when it is reached.
-pub const MAX_CANCELS_PER_ORDER: usize = 16;
+pub const MAX_CANCELS_PER_ORDER: usize = 8;
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OrderSide {

@@ -2,7 +2,7 @@
 //! a seat on its first order in the market, place the order, settle its fills, check margin.
 use anchor_lang::prelude::Pubkey;
 
-use crate::engine::account::{account_risk, claim_seat, settle_trader, SettleRecord};
+use crate::engine::account::{account_risk, account_risk_with, claim_seat, settle_trader, SettleRecord};
 use crate::engine::collateral::credit_insurance;
 use crate::engine::orders::{self, OrderParams, PlaceOutcome};
 use crate::error::PerpError;
@@ -30,7 +30,9 @@ pub fn trade(
 ) -> Result<TradeOutcome, PerpError> {
     let market_key = markets.first().map(|(k, _)| *k).ok_or(PerpError::MissingMarginAccounts)?;
     let settled_before = settle_trader(trader, trader_key, ledger, markets)?;
-    let before = account_risk(trader, markets)?;
+    // Only the traded market changes: the others' seats are priced once.
+    let others = account_risk(trader, &markets[1..])?;
+    let before = account_risk_with(trader, &markets[..1], &others)?;
     if before.below_maintenance()? {
         return Err(PerpError::BelowMaintenance);
     }
@@ -45,7 +47,7 @@ pub fn trade(
     let order = orders::place_order(&mut markets[0].1, seat, params)?;
     // The taker's own fills settle now; makers' at their next touch.
     let settled_after = settle_trader(trader, trader_key, ledger, &mut markets[..1])?;
-    let after = account_risk(trader, markets)?;
+    let after = account_risk_with(trader, &markets[..1], &others)?;
     // An order that raises the initial requirement must leave margin equity above it.
     if after.initial > before.initial && !after.meets_initial()? {
         return Err(PerpError::InsufficientMargin);

@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 use anchor_lang::Discriminator;
 
 use crate::engine::account::SettleRecord;
-use crate::engine::funding::update_funding;
+use crate::engine::funding::{accrue, funding_due, update_funding};
 use crate::engine::orders::CancelRecord;
 use crate::error::PerpError;
 use crate::events::{
@@ -40,25 +40,47 @@ impl<'a, 'info> LoadedMarket<'a, 'info> {
     }
 }
 
+/// When an instruction runs a market's funding update.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum FundingCrank {
+    /// Every time (`update_funding`, the keeper's crank): a premium sample.
+    Always,
+    /// Only when the interval has ended (trading, withdrawals), so nobody trades or withdraws
+    /// ahead of a due funding payment; without reading the book (`engine::funding::accrue`):
+    /// sampling is the crank's job.
+    WhenDue,
+}
+
 /// Brings a market up to `now` for an instruction that prices it: validates and caches its
-/// oracle price, then runs its funding update (a premium sample; a due interval applied), so
-/// nobody trades or withdraws ahead of a due funding payment. Returns the funding dust the
+/// oracle price, then runs its funding update as `crank` says. Returns the funding dust the
 /// caller moves to the insurance fund.
-pub fn refresh_market(key: &Pubkey, view: &mut MarketView, oracle: &AccountInfo, now: i64) -> Result<u64> {
+pub fn refresh_market(
+    key: &Pubkey,
+    view: &mut MarketView,
+    oracle: &AccountInfo,
+    now: i64,
+    crank: FundingCrank,
+) -> Result<u64> {
     let price = refresh_oracle_price(view.header, oracle, now)?;
     emit_event!(OraclePriceCached { market: *key, price, publish_time: view.header.oracle_publish_time });
-    let update = update_funding(view, now)?;
-    if update.sample_secs > 0 {
-        emit_event!(FundingSampled {
-            market: *key,
-            premium: update.premium,
-            sample_secs: update.sample_secs,
-            impact_bid: update.impact_bid,
-            impact_ask: update.impact_ask,
-            oracle_price: price,
-        });
-    }
-    let Some(applied) = update.applied else { return Ok(0) };
+    let applied = match crank {
+        FundingCrank::WhenDue if !funding_due(view.header, now)? => None,
+        FundingCrank::WhenDue => accrue(view.header, now)?.1,
+        FundingCrank::Always => {
+            let update = update_funding(view, now)?;
+            emit_event!(FundingSampled {
+                market: *key,
+                sample_secs: update.sample_secs,
+                accrued_premium: update.accrued_premium,
+                premium: update.premium,
+                impact_bid: update.impact_bid,
+                impact_ask: update.impact_ask,
+                oracle_price: price,
+            });
+            update.applied
+        }
+    };
+    let Some(applied) = applied else { return Ok(0) };
     emit_event!(FundingApplied {
         market: *key,
         interval_start: applied.interval_start,
@@ -86,7 +108,7 @@ pub struct MarginSet<'a, 'info> {
 /// The trader's markets as passed in `remaining` (after any primary market, which the caller
 /// loads itself): every market of the trader except `primary`, in the trader's slot order, each
 /// followed by its oracle when `with_oracles`. With oracles, each market is brought up to `now`
-/// ([`refresh_market`]). A market missing, passed twice, or not the trader's is rejected with a
+/// ([`refresh_market`], funding when due). A market missing, passed twice, or not the trader's is rejected with a
 /// specific error.
 pub fn load_margin_set<'a, 'info>(
     trader: &Trader,
@@ -109,7 +131,7 @@ pub fn load_margin_set<'a, 'info>(
         }
         let mut market = LoadedMarket::load(info)?;
         if with_oracles {
-            let dust = refresh_market(info.key, &mut market.view()?, &chunk[1], now)?;
+            let dust = refresh_market(info.key, &mut market.view()?, &chunk[1], now, FundingCrank::WhenDue)?;
             funding_dust = funding_dust.safe_add(dust)?;
         }
         loaded.push(market);

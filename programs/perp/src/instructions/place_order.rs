@@ -7,7 +7,7 @@ use crate::engine::trade::{trade, TradeOutcome};
 use crate::error::PerpError;
 use crate::events::{FeesToInsurance, FundingSettled, OrderFilled, OrderPlaced, SeatClaimed};
 use crate::instructions::market_accounts::{
-    emit_cancels, emit_settlements, load_margin_set, refresh_market, views, LoadedMarket,
+    emit_cancels, emit_settlements, load_margin_set, refresh_market, views, FundingCrank, LoadedMarket,
 };
 use crate::instructions::token_cpi::transfer_out;
 use crate::math::SafeMath;
@@ -96,7 +96,10 @@ fn place<'info>(
     let mut primary = LoadedMarket::load(&market_info)?;
     let (primary_dust, lot_size) = {
         let mut view = primary.view()?;
-        (refresh_market(&market_key, &mut view, &accounts.oracle.to_account_info(), now)?, view.header.lot_size)
+        (
+            refresh_market(&market_key, &mut view, &accounts.oracle.to_account_info(), now, FundingCrank::WhenDue)?,
+            view.header.lot_size,
+        )
     };
     let mut others = load_margin_set(&accounts.trader, Some(&market_key), remaining, true, now)?;
     let funding_dust = primary_dust.safe_add(others.funding_dust)?;

@@ -3,7 +3,7 @@ use anchor_spl::token::Token;
 
 use crate::engine::collateral::credit_insurance;
 use crate::error::PerpError;
-use crate::instructions::market_accounts::{refresh_market, LoadedMarket};
+use crate::instructions::market_accounts::{refresh_market, FundingCrank, LoadedMarket};
 use crate::instructions::token_cpi::transfer_out;
 use crate::state::Exchange;
 
@@ -25,8 +25,8 @@ pub struct UpdateFunding<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-/// Permissionless (the keeper cranks it; every instruction that prices the market runs it too):
-/// validates and caches the oracle price, adds a premium sample and, when the funding interval
+/// Permissionless (the keeper cranks it; trading and withdrawals run it when an interval is due):
+/// validates and caches the oracle price, takes a premium sample and, when the funding interval
 /// has ended, applies its capped rate to the indices and moves the rounding dust to the
 /// insurance fund. Never paused. A second call in the same second changes nothing.
 pub fn handle_update_funding(ctx: Context<UpdateFunding>) -> Result<()> {
@@ -35,7 +35,7 @@ pub fn handle_update_funding(ctx: Context<UpdateFunding>) -> Result<()> {
     let info = accounts.market.to_account_info();
     let dust = {
         let mut market = LoadedMarket::load(&info)?;
-        refresh_market(info.key, &mut market.view()?, &accounts.oracle.to_account_info(), now)?
+        refresh_market(info.key, &mut market.view()?, &accounts.oracle.to_account_info(), now, FundingCrank::Always)?
     };
     if dust > 0 {
         credit_insurance(&mut accounts.exchange.ledger, dust)?;

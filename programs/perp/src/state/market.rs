@@ -103,8 +103,12 @@ pub struct MarketHeader {
     pub cumulative_funding_short: i64,
     /// Start of the current funding interval (UTC-aligned).
     pub funding_interval_start: i64,
-    /// Time of the last premium sample; 0 before the first.
+    /// Time of the last premium sample (the market's creation before the first).
     pub funding_last_sample_time: i64,
+    /// The premium (1e9) the book showed at the last sample: it accrues, weighted by time, until
+    /// the next sample (a time-weighted average of the book as it rested, not as it was when a
+    /// sample was taken).
+    pub funding_last_premium: i64,
     /// Sum of premium (1e9) x seconds, and the seconds sampled, in the current interval.
     pub funding_premium_time_sum: i64,
     pub funding_sampled_secs: i64,
@@ -142,7 +146,7 @@ pub struct MarketHeader {
     pub _padding: [u8; 6],
 }
 
-const _: () = assert!(core::mem::size_of::<MarketHeader>() == 608);
+const _: () = assert!(core::mem::size_of::<MarketHeader>() == 616);
 const _: () = assert!(core::mem::align_of::<MarketHeader>() <= 8);
 
 /// One trader's state in one market.

@@ -1,0 +1,250 @@
+//! The worst case of every instruction: compute units and transaction size. On the SBF build
+//! (SBF_OUT_DIR set: `scripts/compute-units.sh`) each instruction must stay within 200,000 CU;
+//! everywhere each transaction must stay within 1,232 bytes. Natively the same scenarios run as a
+//! functional test (a builtin's compute units mean nothing). With CU_TABLE_OUT set, the table is
+//! written there (docs/compute-units.md is made that way).
+use perp::engine::orders::{OrderSide::*, OrderType, MAX_CANCELS_PER_ORDER, MAX_FILLS_PER_ORDER};
+use perp::events::{FundingApplied, OrderCancelled, OrderFilled};
+use perp::state::{MarketStatus, PAUSE_TRADING};
+use perp::OrderParams;
+use perp_client::chain::{Chain, TxOutcome};
+use perp_client::{events, instructions, pda};
+use perp_migrations::localnet::Localnet;
+use perp_tests::*;
+use solana_sdk::instruction::Instruction;
+use solana_sdk::message::Message;
+use solana_sdk::signature::{Keypair, Signer};
+
+const MAX_CU: u64 = 200_000;
+const MAX_TX_BYTES: usize = 1_232;
+/// Markets the worst-case trader is active in (the most a trader account may hold).
+const MARKETS: usize = perp::state::MAX_MARKETS_PER_TRADER;
+const HOUR: i64 = 3_600;
+
+struct Row {
+    instruction: &'static str,
+    case: String,
+    cu: u64,
+    tx_bytes: usize,
+}
+
+#[derive(Default)]
+struct Table {
+    rows: Vec<Row>,
+}
+
+/// Compute units our program consumed in a transaction (its top-level invocations; CPIs it
+/// makes are included in its own figure).
+fn consumed(logs: &[String]) -> u64 {
+    let prefix = format!("Program {} consumed ", perp::ID);
+    logs.iter()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .filter_map(|rest| rest.split(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// Wire size of a legacy transaction: signatures (with their count) and the message.
+fn tx_size(payer: &solana_sdk::pubkey::Pubkey, ixs: &[Instruction]) -> usize {
+    let message = Message::new(ixs, Some(payer));
+    1 + 64 * usize::from(message.header.num_required_signatures) + message.serialize().len()
+}
+
+impl Table {
+    async fn measure(
+        &mut self,
+        net: &mut Localnet,
+        instruction: &'static str,
+        case: &str,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> TxOutcome {
+        let tx_bytes = tx_size(&net.ctx.payer.pubkey(), ixs);
+        let out = Chain::send(net, ixs, signers).await.unwrap_or_else(|e| panic!("{instruction} ({case}): {e:#}"));
+        self.rows.push(Row { instruction, case: case.to_string(), cu: consumed(&out.logs), tx_bytes });
+        out
+    }
+
+    fn markdown(&self) -> String {
+        let mut out = String::from("| instruction | worst case measured | CU | tx bytes |\n|---|---|---:|---:|\n");
+        for r in &self.rows {
+            out.push_str(&format!("| `{}` | {} | {} | {} |\n", r.instruction, r.case, r.cu, r.tx_bytes));
+        }
+        out
+    }
+}
+
+fn ioc(side: perp::OrderSide, price_quote: u64, lots: u64, id: u64) -> OrderParams {
+    OrderParams { order_type: OrderType::ImmediateOrCancel, ..limit(side, price_quote, lots, id) }
+}
+
+/// Sends orders of one wallet, several per transaction.
+async fn rest_orders(net: &mut Localnet, wallet: &Wallet, market: &TestMarket, orders: &[OrderParams]) {
+    for chunk in orders.chunks(4) {
+        let mut ixs = Vec::with_capacity(chunk.len());
+        for params in chunk {
+            ixs.push(order_instruction(net, wallet, market, *params).await);
+        }
+        Chain::send(net, &ixs, &[&wallet.owner]).await.expect("rest orders");
+    }
+}
+
+#[tokio::test]
+async fn every_instruction_within_the_compute_and_size_limits() {
+    let sbf = perp_migrations::native::sbf_program_dir().is_some();
+    let mut net = localnet().await;
+    let mut table = Table::default();
+    let admin = net.admin.insecure_clone();
+
+    // Eight markets at 1,000; the first with a 1,024-order book and room for the makers filling it.
+    let big = perp::MarketLayout { order_capacity: 1_024, seat_capacity: 64, ..default_layout("M0") };
+    let mut markets = vec![create_market(&mut net, big, default_config, 1_000).await];
+    for i in 1..MARKETS {
+        markets.push(create_market(&mut net, default_layout(&format!("M{i}")), default_config, 1_000).await);
+    }
+    // `whale` holds a position in every market (bought from `dealer`): the widest margin set.
+    let dealer = funded_trader(&mut net, 100_000).await;
+    let whale = funded_trader(&mut net, 100_000).await;
+    for m in &markets {
+        order(&mut net, &dealer, m, limit(Sell, 1_000, 1, 1)).await.unwrap();
+        order(&mut net, &whale, m, ioc(Buy, 1_000, 1, 1)).await.unwrap();
+    }
+
+    let w = whale.owner.pubkey();
+    let all: Vec<_> = margin_set(&mut net, &whale, None).await;
+    let market_keys: Vec<_> = all.iter().map(|(m, _)| *m).collect();
+    net.mint_to(&whale.token_account, 10 * QUOTE).await.unwrap();
+    let ix = instructions::with_markets(instructions::deposit(&w, 0, &whale.token_account, 10 * QUOTE), &market_keys);
+    table.measure(&mut net, "deposit", "8 markets settled", &[ix], &[&whale.owner]).await;
+    let ix = instructions::with_margin_set(instructions::withdraw(&w, 0, &whale.token_account, QUOTE), &all);
+    table.measure(&mut net, "withdraw", "8 positions priced, funding sampled", &[ix], &[&whale.owner]).await;
+    let ix = instructions::settle_funding(&whale.trader(), &market_keys);
+    table.measure(&mut net, "settle_funding", "8 markets", &[ix], &[]).await;
+
+    // The first market's bid side full: 1,024 two-lot bids (the minimum notional) from 32
+    // makers, 900 to 999.
+    let m0 = markets[0].clone();
+    for maker in 0..32u64 {
+        let wallet = funded_trader(&mut net, 1_000).await;
+        let bids: Vec<_> = (0..32u64).map(|i| limit(Buy, 999 - (maker * 32 + i) % 100, 2, i)).collect();
+        rest_orders(&mut net, &wallet, &m0, &bids).await;
+    }
+    assert_eq!(header(&mut net, &m0.address).await.bids.count, 1_024);
+    let post = OrderParams { order_type: OrderType::PostOnly, ..limit(Buy, 950, 2, 77) };
+    let ix = order_instruction(&mut net, &whale, &m0, post).await;
+    let out = table
+        .measure(&mut net, "place_order", "post-only into a full side (evicts), 8 markets", &[ix], &[&whale.owner])
+        .await;
+    assert_eq!(events::decode::<OrderCancelled>(&out.logs).len(), 1, "the worst bid was evicted");
+    let ix = instructions::cancel_order(&w, 0, &m0.address, 77);
+    table.measure(&mut net, "cancel_order", "in a 1,024-order side", &[ix], &[&whale.owner]).await;
+
+    // Asks for the takes: 73 two-lot asks from three makers, 1,001 to 1,040.
+    let mut ask_makers = Vec::new();
+    for maker in 0..3u64 {
+        let wallet = funded_trader(&mut net, 1_000).await;
+        let count = if maker < 2 { 32 } else { 9 };
+        let asks: Vec<_> = (0..count).map(|i| limit(Sell, 1_001 + (maker * 32 + i) % 40, 2, i)).collect();
+        rest_orders(&mut net, &wallet, &m0, &asks).await;
+        ask_makers.push(wallet);
+    }
+    for (fills, name) in [(1u64, "take, 1 fill"), (8, "take, 8 fills")] {
+        let ix = order_instruction(&mut net, &whale, &m0, ioc(Buy, 1_040, 2 * fills, 80 + fills)).await;
+        let out = table.measure(&mut net, "place_order", &format!("{name}, 8 markets"), &[ix], &[&whale.owner]).await;
+        assert_eq!(events::decode::<OrderFilled>(&out.logs).len() as u64, fills);
+    }
+    // The worst take: the most cancels that still let matching go on (the whale's own asks, ahead
+    // of the book: self-trade prevention cancels them; matching stops at the cap), then the most
+    // fills.
+    let cancels = MAX_CANCELS_PER_ORDER - 1;
+    let own_asks: Vec<_> = (0..cancels as u64).map(|i| limit(Sell, 1_000, 2, 200 + i)).collect();
+    rest_orders(&mut net, &whale, &m0, &own_asks).await;
+    let max = MAX_FILLS_PER_ORDER as u64;
+    let ix = order_instruction(&mut net, &whale, &m0, ioc(Buy, 1_040, 2 * max, 90)).await;
+    let case = format!("take, {cancels} cancels then {max} fills (the most per order), 8 markets");
+    let out = table.measure(&mut net, "place_order", &case, &[ix], &[&whale.owner]).await;
+    assert_eq!(events::decode::<OrderCancelled>(&out.logs).len(), cancels);
+    assert_eq!(events::decode::<OrderFilled>(&out.logs).len(), MAX_FILLS_PER_ORDER);
+
+    // Cancel all: 32 resting orders (the most per trader and market) in the second market.
+    let m1 = markets[1].clone();
+    let bids: Vec<_> = (0..32u64).map(|i| limit(Buy, 990 - i, 2, 100 + i)).collect();
+    rest_orders(&mut net, &whale, &m1, &bids).await;
+    let ix = instructions::cancel_all_orders(&w, 0, &m1.address);
+    table.measure(&mut net, "cancel_all_orders", "32 orders", &[ix], &[&whale.owner]).await;
+
+    // Funding at a boundary on the full book (impact walks on both sides, dust to insurance).
+    let now = net.clock().await.unwrap().unix_timestamp;
+    net.set_unix_time(now - now % HOUR + HOUR).await.unwrap();
+    push_price(&mut net, &m0, 1_000 * PRICE, 0).await.unwrap();
+    let ix = instructions::update_funding(&m0.address, &m0.oracle);
+    let out = table.measure(&mut net, "update_funding", "interval applied, 1,024-order side", &[ix], &[]).await;
+    let applied = events::decode::<FundingApplied>(&out.logs);
+    assert_eq!(applied.len(), 1, "{:#?}", out.logs);
+
+    // Oracles.
+    let now = net.clock().await.unwrap().unix_timestamp;
+    let ix =
+        instructions::update_push_oracle(&m0.oracle_authority.pubkey(), &m0.oracle, (1_001 * PRICE) as i64, 0, now + 1);
+    net.set_unix_time(now + 1).await.unwrap();
+    let authority = m0.oracle_authority.insecure_clone();
+    table.measure(&mut net, "update_push_oracle", "one price", &[ix], &[&authority]).await;
+    let ix = instructions::refresh_oracle(&m0.address, &m0.oracle);
+    table.measure(&mut net, "refresh_oracle", "push oracle", &[ix], &[]).await;
+
+    // Markets and admin.
+    let layout = perp::MarketLayout { order_capacity: 1_024, seat_capacity: 4_096, ..default_layout("BIG") };
+    let symbol_oracle = pda::push_oracle(&layout.symbol);
+    let ix = instructions::create_push_oracle(&admin.pubkey(), layout.symbol, &admin.pubkey(), -6);
+    table.measure(&mut net, "create_push_oracle", "PDA account", &[ix], &[&admin]).await;
+    let market = Keypair::new();
+    let size = perp::state::market_account_size(layout.order_capacity, layout.seat_capacity).unwrap();
+    let rent = net.ctx.banks_client.get_rent().await.unwrap().minimum_balance(size);
+    let payer = net.ctx.payer.pubkey();
+    let ixs = instructions::create_market(
+        &admin.pubkey(),
+        &payer,
+        &market.pubkey(),
+        layout,
+        default_config(symbol_oracle),
+        rent,
+    );
+    table
+        .measure(&mut net, "create_market", "1,024 orders per side, 4,096 seats (1.2 MB)", &ixs, &[&admin, &market])
+        .await;
+    let ix = instructions::update_market(&admin.pubkey(), &m1.address, default_config(m1.oracle), MarketStatus::Active);
+    table.measure(&mut net, "update_market", "all parameters", &[ix], &[&admin]).await;
+    let ix = instructions::set_pause_flags(&admin.pubkey(), PAUSE_TRADING);
+    table.measure(&mut net, "set_pause_flags", "one flag", &[ix], &[&admin]).await;
+    let ix = instructions::set_pause_flags(&admin.pubkey(), 0);
+    net.send(&[ix], &[&admin]).await.unwrap();
+    let ix = instructions::set_exchange_params(&admin.pubkey(), perp::ExchangeParams::default());
+    table.measure(&mut net, "set_exchange_params", "defaults", &[ix], &[&admin]).await;
+    let next = net.funded_keypair().await.unwrap();
+    let ix = instructions::propose_admin(&admin.pubkey(), &next.pubkey());
+    table.measure(&mut net, "propose_admin", "new admin", &[ix], &[&admin]).await;
+    let ix = instructions::accept_admin(&next.pubkey());
+    table.measure(&mut net, "accept_admin", "new admin", &[ix], &[&next]).await;
+
+    // Trader accounts and the insurance fund.
+    let fresh = new_wallet(&mut net, 10 * QUOTE).await;
+    let f = fresh.owner.pubkey();
+    table
+        .measure(&mut net, "open_trader", "new account", &[instructions::open_trader(&f, &f, 0)], &[&fresh.owner])
+        .await;
+    let ix = instructions::deposit_insurance(&f, &fresh.token_account, QUOTE);
+    table.measure(&mut net, "deposit_insurance", "one transfer", &[ix], &[&fresh.owner]).await;
+    let ix = instructions::close_trader(&f, 0, &f);
+    table.measure(&mut net, "close_trader", "empty account", &[ix], &[&fresh.owner]).await;
+
+    let markdown = table.markdown();
+    println!("{markdown}");
+    if let Some(path) = std::env::var_os("CU_TABLE_OUT") {
+        std::fs::write(path, &markdown).expect("write the compute-unit table");
+    }
+    for row in &table.rows {
+        assert!(row.tx_bytes <= MAX_TX_BYTES, "{} ({}): {} bytes", row.instruction, row.case, row.tx_bytes);
+        if sbf {
+            assert!(row.cu > 0 && row.cu <= MAX_CU, "{} ({}): {} CU", row.instruction, row.case, row.cu);
+        }
+    }
+}
