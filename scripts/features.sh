@@ -1,5 +1,9 @@
-# Shared by scripts/test.sh and .ci/run: one feature set, so the dependency tree builds once.
+# Shared by scripts/test.sh, scripts/compute-units.sh and .ci/run: one feature set, so the
+# dependency tree builds once; the timed step runner; libclang for Agave's validator tree.
 VALIDATOR_FEATURES="perp-tests/validator,perp-keeper/validator"
+
+# step NAME COMMAND...: runs COMMAND, printing how long it took.
+step() { local name=$1; shift; local t0=$SECONDS; echo "::: $name"; "$@"; echo "::: $name took $((SECONDS - t0)) s"; }
 
 # Agave's validator tree builds rocksdb's bindings with bindgen, which needs libclang itself
 # (libclang.so / libclang-NN.so.N, not libclang-cpp, which Debian images often carry alone).
