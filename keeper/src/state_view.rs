@@ -69,11 +69,11 @@ pub fn describe_exchange(exchange: &Exchange, vault_balance: u64, insurance_vaul
     out
 }
 
-/// Funding rate at 1e9 as a percentage string (4 decimals, sign kept).
+/// Funding rate at 1e9 as a percentage string (5 decimals, truncated, sign kept).
 pub fn rate_percent(rate: i64) -> String {
     let sign = if rate < 0 { "-" } else { "" };
-    let millionths = rate.unsigned_abs() / 1_000; // 1e9 = 100%: units of 0.0001%
-    format!("{sign}{}.{:04}%", millionths / 10_000, millionths % 10_000)
+    let units = rate.unsigned_abs() / 100; // 1e9 = 100%: units of 0.00001%
+    format!("{sign}{}.{:05}%", units / 100_000, units % 100_000)
 }
 
 /// One market: address, oracle, cached price, book top, open interest, seats and funding.
@@ -145,8 +145,9 @@ mod tests {
         assert_eq!(percent(10_000), "1%");
         assert_eq!(percent(500_000), "50%");
         assert_eq!(percent(1), "0.0001%");
-        assert_eq!(rate_percent(7_500_000), "0.7500%");
-        assert_eq!(rate_percent(-4_500_000), "-0.4500%");
-        assert_eq!(rate_percent(100_000), "0.0100%");
+        assert_eq!(rate_percent(7_500_000), "0.75000%");
+        assert_eq!(rate_percent(-4_500_000), "-0.45000%");
+        assert_eq!(rate_percent(100_000), "0.01000%");
+        assert_eq!(rate_percent(12_500), "0.00125%");
     }
 }

@@ -62,7 +62,7 @@ pub async fn unix_time(chain: &mut impl Chain) -> anyhow::Result<i64> {
 
 /// Creates one `[[markets]]` entry: its push oracle (authority `oracle_authority`) with the first
 /// price published at the chain's clock, then the market account (system program) and
-/// `create_market`.
+/// `create_market`, and caches that first price in it.
 pub async fn create_market(
     chain: &mut impl Chain,
     admin: &Keypair,
@@ -90,6 +90,8 @@ pub async fn create_market(
     let payer = chain.payer();
     let ixs = instructions::create_market(&admin.pubkey(), &payer, &account.pubkey(), layout, config, rent);
     chain.send(&ixs, &[admin, &account]).await?;
+    // Cache the first price in the market (anyone may; trading does it on every order).
+    chain.send(&[instructions::refresh_oracle(&account.pubkey(), &oracle)], &[]).await?;
     Ok(DeployedMarket { symbol: market.symbol.clone(), address: account.pubkey(), oracle })
 }
 

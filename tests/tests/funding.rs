@@ -111,6 +111,25 @@ async fn rich_book_longs_pay_shorts_exactly_what_they_receive() {
 }
 
 #[tokio::test]
+async fn a_positions_funding_on_its_own_money() {
+    let mut s = setup(1_010, 1_020).await;
+    s.crank_at(T0 + HOUR).await;
+    // Before settling: the long owes 75,000, counted in its equity already. Equity = 999
+    // collateral + 1 seat deposit - 0.005 taker fee - 0.075 funding = 999.92 quote.
+    let long = s.long.clone();
+    let r = risk(&mut s.net, &long).await;
+    assert_eq!(r.equity, 999_920_000);
+    let h = header(&mut s.net, &s.market.address).await;
+    let funding = views::position_funding(&h, &seat(&mut s.net, &s.market.address, &long).await.unwrap(), r.equity);
+    let funding = funding.unwrap();
+    // The new interval has no sample yet: predicted F = I = 0.00125% an hour, 10.95% a year. The
+    // position (10 quote) is 1.0008% of equity, rounded up to 2/100 of it: 0.219% a year of equity.
+    assert_eq!(views::funding(&h).unwrap().predicted_apr, 109_500_000);
+    assert_eq!((funding.pending, funding.paid, funding.leverage_x100), (75_000, 0, 2));
+    assert_eq!(funding.predicted_apr_on_equity, 2_190_000);
+}
+
+#[tokio::test]
 async fn cheap_book_shorts_pay_longs() {
     // Impact ask 995 under 1,000: premium -0.5%; F = -0.5% + 0.05% = -0.45%.
     let mut s = setup(990, 995).await;

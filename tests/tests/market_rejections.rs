@@ -978,22 +978,26 @@ async fn a_taker_order_fills_at_most_32_times_and_the_rest_follows_its_type() {
         id += 1;
         order(&mut net, &makers[0], &btc, limit(Sell, 1_000, 1, id)).await.unwrap();
     }
-    // Limit: 32 fills (the second maker's 6 oldest first), the other 6 lots rest on the book.
+    // Limit: 32 fills (the second maker's 6 oldest first). The other 6 lots would still cross
+    // the 6 asks left at 1,000: a resting order never crosses the book, so they are cancelled.
     let out = order_logs(&mut net, &limit_taker, &btc, limit(Buy, 1_000, 38, 2_000)).await;
     let fills = events::decode::<OrderFilled>(&out.logs);
     assert_eq!(fills.len() as u64, CAP);
     assert!(fills[..6].iter().all(|f| f.maker == makers[1].trader()), "the oldest asks first");
     let placed = &events::decode::<OrderPlaced>(&out.logs)[0];
-    assert_eq!((placed.filled_lots, placed.rested_lots), (32, 6));
+    assert_eq!((placed.filled_lots, placed.rested_lots), (32, 0));
     let s = seat(&mut net, &btc.address, &limit_taker).await.unwrap();
-    assert_eq!((s.base_lots, s.order_count, s.open_bid_lots), (32, 1, 6));
+    assert_eq!((s.base_lots, s.order_count, s.open_bid_lots), (32, 0, 0));
     let h = header(&mut net, &btc.address).await;
-    assert_eq!((h.asks.count, h.bids.count, h.open_interest_lots), (6, 1, 64));
-
-    // A market order past the cap cancels the rest, like IOC. The limit taker takes its bid off
-    // (so new asks do not meet it) and the second maker refills the book to 38 asks.
+    assert_eq!((h.asks.count, h.bids.count, h.open_interest_lots), (6, 0, 64));
+    // A limit bid below the asks rests as usual.
+    let out = order_logs(&mut net, &limit_taker, &btc, limit(Buy, 999, 4, 2_001)).await;
+    assert_eq!(events::decode::<OrderPlaced>(&out.logs)[0].rested_lots, 4);
     let ix = instructions::cancel_all_orders(&limit_taker.owner.pubkey(), 0, &btc.address);
     net.send(&[ix], &[&limit_taker.owner]).await.unwrap();
+
+    // A market order past the cap cancels the rest, like IOC. The second maker refills the book
+    // to 38 asks.
     for _ in 0..32 {
         id += 1;
         order(&mut net, &makers[1], &btc, limit(Sell, 1_000, 1, id)).await.unwrap();

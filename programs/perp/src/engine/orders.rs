@@ -157,7 +157,13 @@ pub fn place_order(
     };
     remaining = match_against_book(market, taker_seat, params, remaining, &mut outcome)?;
 
-    let rests = matches!(params.order_type, OrderType::Limit | OrderType::PostOnly);
+    // A resting order never crosses the book: when matching stopped at a cap while the order
+    // still crosses, the rest of a limit order is cancelled like an IOC's.
+    let still_crosses = match market.book(opposite(params.side)).best() {
+        Some(best) => crosses(params.side, params.price, market.book(opposite(params.side)).get(best)?.price),
+        None => false,
+    };
+    let rests = matches!(params.order_type, OrderType::Limit | OrderType::PostOnly) && !still_crosses;
     if rests && remaining > 0 {
         rest_order(market, taker_seat, params, order_seq, remaining, &mut outcome)?;
         outcome.rested_lots = remaining;

@@ -169,9 +169,12 @@ impl<'a> BookSide<'a> {
         Err(PerpError::MathOverflow)
     }
 
-    /// Indices of the live orders from best to worst.
+    /// Indices of the live orders from best to worst: an in-order walk with a stack of at most
+    /// the tree's depth, O(1) amortized per order (O(n + log n) for n orders).
     pub fn iter(&self) -> BookIter<'a> {
-        BookIter { book: *self, next: self.best(), remaining: self.len() }
+        let mut iter = BookIter { book: *self, stack: [NIL; MAX_DEPTH], depth: 0, remaining: self.len() };
+        iter.descend_left(self.header.root);
+        iter
     }
 
     /// A node reached through a tree link; a link to a missing or free node means corruption.
@@ -209,23 +212,35 @@ impl<'a> BookSide<'a> {
 /// Iterator over a side's order indices from best to worst (stops early on a corrupt tree).
 pub struct BookIter<'a> {
     book: BookSide<'a>,
-    next: Option<u32>,
+    /// The path of nodes still to visit, the next one on top.
+    stack: [u32; MAX_DEPTH],
+    depth: usize,
+    /// Orders left to yield: bounds the walk even on a corrupt tree.
     remaining: u32,
+}
+
+impl BookIter<'_> {
+    /// Pushes `index` and its chain of left children (the better orders below it).
+    fn descend_left(&mut self, mut index: u32) {
+        while index != NIL {
+            let Some(slot) = self.stack.get_mut(self.depth) else { return };
+            let Ok(node) = self.book.link(index) else { return };
+            *slot = index;
+            self.depth += 1;
+            index = node.left;
+        }
+    }
 }
 
 impl Iterator for BookIter<'_> {
     type Item = u32;
 
     fn next(&mut self) -> Option<u32> {
-        let current = self.next?;
-        self.remaining = match self.remaining.checked_sub(1) {
-            Some(remaining) => remaining,
-            None => {
-                self.next = None;
-                return None;
-            }
-        };
-        self.next = self.book.next_worse(current).ok().flatten();
+        self.remaining = self.remaining.checked_sub(1)?;
+        self.depth = self.depth.checked_sub(1)?;
+        let current = *self.stack.get(self.depth)?;
+        let right = self.book.link(current).ok()?.right;
+        self.descend_left(right);
         Some(current)
     }
 }

@@ -1,0 +1,102 @@
+//! The `perp-keeper` binary as users run it: `localnet` prints the bootstrapped exchange and its
+//! markets; `localnet --validator` serves JSON-RPC until Ctrl-C (SIGINT) and then exits cleanly.
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use perp_client::chain::Chain;
+use perp_client::rpc::RpcChain;
+use perp_client::{accounts, pda};
+use solana_sdk::signature::Keypair;
+
+fn keeper() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_perp-keeper"));
+    command.env("RUST_LOG", "error");
+    command
+}
+
+#[test]
+fn localnet_prints_the_exchange_and_its_markets() {
+    let out = keeper().arg("localnet").output().expect("run perp-keeper");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("exchange         {}", pda::exchange())), "{text}");
+    for symbol in ["BTC-PERP", "ETH-PERP"] {
+        assert!(text.contains(&format!("market {symbol}")), "{text}");
+    }
+    assert!(text.contains("price 90000") && text.contains("price 3000"), "{text}");
+    assert!(text.contains("seats 0 / 4096"), "{text}");
+}
+
+#[test]
+fn a_bad_config_is_refused_with_its_reason() {
+    let dir = std::env::temp_dir().join(format!("perp-keeper-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(&path, "[exchange]\ntaker_fee_ppm = 500\n").unwrap();
+    let out = keeper().args(["localnet", "--config"]).arg(&path).output().expect("run perp-keeper");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing field"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[cfg(feature = "validator")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn localnet_validator_serves_rpc_until_ctrl_c() {
+    let port = free_port();
+    let child = keeper()
+        .args(["localnet", "--validator", "--rpc-port", &port.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start perp-keeper");
+    let mut child = KillOnDrop(child);
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let mut printed = String::new();
+    let rpc_url = loop {
+        let line = lines.next().expect("perp-keeper exited before printing its URLs").unwrap();
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(url) = line.strip_prefix("rpc              ") {
+            break url.trim().to_string();
+        }
+    };
+    assert!(rpc_url.starts_with("http://") && rpc_url.ends_with(&format!(":{port}")), "{rpc_url}");
+    let websocket = lines.next().unwrap().unwrap();
+    let ws_port = format!(":{}", port + 1);
+    assert!(websocket.starts_with("websocket") && websocket.trim_end_matches('/').ends_with(&ws_port), "{websocket}");
+    assert!(printed.contains("market BTC-PERP"), "{printed}");
+
+    // Any client can use it: the exchange is there over JSON-RPC.
+    let mut chain = RpcChain::new(rpc_url, Keypair::new());
+    let account = chain.account(&pda::exchange()).await.unwrap().expect("exchange account");
+    assert_eq!(accounts::exchange(&account.data).unwrap().ledger.insurance_fund, 100_000 * 1_000_000);
+
+    // Ctrl-C stops it cleanly.
+    let status = Command::new("kill").args(["-INT", &child.0.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = child.0.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+}
+
+/// The validator process, killed if the test fails before it stops it.
+#[cfg(feature = "validator")]
+struct KillOnDrop(std::process::Child);
+
+#[cfg(feature = "validator")]
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[cfg(feature = "validator")]
+fn free_port() -> u16 {
+    // A pair of free ports (RPC and websocket) away from the default 8899.
+    for port in (20_000..30_000).step_by(7) {
+        let rpc = std::net::TcpListener::bind(("127.0.0.1", port));
+        let ws = std::net::TcpListener::bind(("127.0.0.1", port + 1));
+        if rpc.is_ok() && ws.is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port pair");
+}
