@@ -12,6 +12,8 @@ use anchor_lang::solana_program::instruction::Instruction;
 use base64::Engine;
 use solana_sysvar::program_stubs::{set_syscall_stubs, SyscallStubs};
 
+use crate::heap;
+
 /// Delegates every syscall stub to program-test's, except `sol_log_data`.
 struct EventLoggingStubs {
     inner: Box<dyn SyscallStubs>,
@@ -33,12 +35,17 @@ struct NoStubs;
 impl SyscallStubs for NoStubs {}
 
 impl SyscallStubs for EventLoggingStubs {
+    // The runtime's side of a syscall allocates outside the program's heap on chain: its
+    // allocations here are not the program's (`heap::outside_program`).
     fn sol_log_data(&self, fields: &[&[u8]]) {
-        let encoded: Vec<String> = fields.iter().map(|f| base64::engine::general_purpose::STANDARD.encode(f)).collect();
-        self.inner.sol_log(&format!("data: {}", encoded.join(" ")));
+        heap::outside_program(|| {
+            let encoded: Vec<String> =
+                fields.iter().map(|f| base64::engine::general_purpose::STANDARD.encode(f)).collect();
+            self.inner.sol_log(&format!("data: {}", encoded.join(" ")));
+        })
     }
     fn sol_log(&self, message: &str) {
-        self.inner.sol_log(message)
+        heap::outside_program(|| self.inner.sol_log(message))
     }
     fn sol_log_compute_units(&self) {
         self.inner.sol_log_compute_units()
@@ -52,7 +59,7 @@ impl SyscallStubs for EventLoggingStubs {
         account_infos: &[AccountInfo],
         seeds: &[&[&[u8]]],
     ) -> ProgramResult {
-        self.inner.sol_invoke_signed(instruction, account_infos, seeds)
+        heap::outside_program(|| self.inner.sol_invoke_signed(instruction, account_infos, seeds))
     }
     fn sol_get_sysvar(&self, sysvar_id_addr: *const u8, var_addr: *mut u8, offset: u64, length: u64) -> u64 {
         self.inner.sol_get_sysvar(sysvar_id_addr, var_addr, offset, length)

@@ -4,9 +4,14 @@
 pub mod bootstrap;
 pub mod config;
 pub mod event_logs;
+pub mod heap;
 pub mod localnet;
 pub mod market_config;
 pub mod native;
 pub mod tokens;
 #[cfg(feature = "validator")]
 pub mod validator;
+
+/// Counts what each native program instruction allocates (`heap::measure`).
+#[global_allocator]
+static ALLOCATOR: heap::CountingAllocator = heap::CountingAllocator;

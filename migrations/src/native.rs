@@ -11,12 +11,13 @@ pub const PROGRAM_NAME: &str = "perp";
 ///
 /// Anchor's `entry` ties the lifetime of the account slice to the lifetime of the accounts inside
 /// it (`&'info [AccountInfo<'info>]`); program-test's builtin signature does not. The accounts
-/// outlive the call, so shortening the slice's lifetime is sound; this is the one `unsafe` in the
-/// workspace and only ever runs in native (test and localnet) builds.
+/// outlive the call, so shortening the slice's lifetime is sound; this `unsafe` (with the
+/// counting allocator's) only ever runs in native (test and localnet) builds. What the
+/// instruction allocates is counted (`heap`).
 fn perp_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
     // SAFETY: only lifetimes change; the slice and its accounts are valid for the whole call.
     let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
-    perp::entry(program_id, accounts, data)
+    crate::heap::measure(|| perp::entry(program_id, accounts, data))
 }
 
 /// The program as a builtin function for Agave's runtime.

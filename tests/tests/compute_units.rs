@@ -1,14 +1,16 @@
-//! The worst case of every instruction: compute units and transaction size. On the SBF build
-//! (SBF_OUT_DIR set: `scripts/compute-units.sh`) each instruction must stay within 200,000 CU;
-//! everywhere each transaction must stay within 1,232 bytes. Natively the same scenarios run as a
-//! functional test (a builtin's compute units mean nothing). With CU_TABLE_OUT set, the table is
-//! written there (docs/compute-units.md is made that way).
+//! The worst case of every instruction: compute units, heap and transaction size. On the SBF
+//! build (SBF_OUT_DIR set) each instruction must stay within 200,000 CU; natively, within 32 KiB
+//! of heap (what it allocates, counted by `perp_migrations::heap`; a builtin's compute units mean
+//! nothing); everywhere each transaction within 1,232 bytes. With CU_TABLE_OUT set, the rows are
+//! written there as tab-separated values (`scripts/compute-units.sh` merges a native and an SBF
+//! run into docs/compute-units.md).
 use perp::engine::orders::{OrderSide::*, OrderType, MAX_CANCELS_PER_ORDER, MAX_FILLS_PER_ORDER};
 use perp::events::{FundingApplied, OrderCancelled, OrderFilled};
 use perp::state::{MarketStatus, PAUSE_TRADING};
 use perp::OrderParams;
 use perp_client::chain::{Chain, TxOutcome};
 use perp_client::{events, instructions, pda};
+use perp_migrations::heap;
 use perp_migrations::localnet::Localnet;
 use perp_tests::*;
 use solana_sdk::instruction::Instruction;
@@ -16,6 +18,7 @@ use solana_sdk::message::Message;
 use solana_sdk::signature::{Keypair, Signer};
 
 const MAX_CU: u64 = 200_000;
+const MAX_HEAP_BYTES: u64 = 32 * 1024;
 const MAX_TX_BYTES: usize = 1_232;
 /// Markets the worst-case trader is active in (the most a trader account may hold).
 const MARKETS: usize = perp::state::MAX_MARKETS_PER_TRADER;
@@ -25,6 +28,8 @@ struct Row {
     instruction: &'static str,
     case: String,
     cu: u64,
+    /// The most bytes one of the transaction's program instructions allocated (native runs).
+    heap: u64,
     tx_bytes: usize,
 }
 
@@ -59,17 +64,27 @@ impl Table {
         signers: &[&Keypair],
     ) -> TxOutcome {
         let tx_bytes = tx_size(&net.ctx.payer.pubkey(), ixs);
+        heap::take_peak();
         let out = Chain::send(net, ixs, signers).await.unwrap_or_else(|e| panic!("{instruction} ({case}): {e:#}"));
-        self.rows.push(Row { instruction, case: case.to_string(), cu: consumed(&out.logs), tx_bytes });
+        let heap = heap::take_peak();
+        self.rows.push(Row { instruction, case: case.to_string(), cu: consumed(&out.logs), heap, tx_bytes });
         out
     }
 
     fn markdown(&self) -> String {
-        let mut out = String::from("| instruction | worst case measured | CU | tx bytes |\n|---|---|---:|---:|\n");
+        let mut out =
+            String::from("| instruction | worst case | CU | heap bytes | tx bytes |\n|---|---|---:|---:|---:|\n");
         for r in &self.rows {
-            out.push_str(&format!("| `{}` | {} | {} | {} |\n", r.instruction, r.case, r.cu, r.tx_bytes));
+            out.push_str(&format!("| `{}` | {} | {} | {} | {} |\n", r.instruction, r.case, r.cu, r.heap, r.tx_bytes));
         }
         out
+    }
+
+    fn tsv(&self) -> String {
+        self.rows
+            .iter()
+            .map(|r| format!("{}\t{}\t{}\t{}\t{}\n", r.instruction, r.case, r.cu, r.heap, r.tx_bytes))
+            .collect()
     }
 }
 
@@ -236,15 +251,22 @@ async fn every_instruction_within_the_compute_and_size_limits() {
     let ix = instructions::close_trader(&f, 0, &f);
     table.measure(&mut net, "close_trader", "empty account", &[ix], &[&fresh.owner]).await;
 
-    let markdown = table.markdown();
-    println!("{markdown}");
+    println!("{}", table.markdown());
     if let Some(path) = std::env::var_os("CU_TABLE_OUT") {
-        std::fs::write(path, &markdown).expect("write the compute-unit table");
+        std::fs::write(path, table.tsv()).expect("write the compute-unit rows");
     }
     for row in &table.rows {
         assert!(row.tx_bytes <= MAX_TX_BYTES, "{} ({}): {} bytes", row.instruction, row.case, row.tx_bytes);
         if sbf {
             assert!(row.cu > 0 && row.cu <= MAX_CU, "{} ({}): {} CU", row.instruction, row.case, row.cu);
+        } else {
+            assert!(
+                row.heap > 0 && row.heap <= MAX_HEAP_BYTES,
+                "{} ({}): {} heap bytes",
+                row.instruction,
+                row.case,
+                row.heap
+            );
         }
     }
 }
