@@ -13,9 +13,6 @@ use crate::bootstrap::{self, Deployment};
 use crate::config::Config;
 use crate::native;
 
-/// The ports `solana-test-validator` uses by default: RPC 8899, websocket 8900.
-pub const DEFAULT_RPC_PORT: u16 = 8899;
-
 /// A running validator with the exchange bootstrapped on it.
 pub struct LocalValidator {
     pub validator: TestValidator,

@@ -271,14 +271,6 @@ impl<'a> MarketView<'a> {
         self.seats.get_mut(index as usize).filter(|s| !s.is_free()).ok_or(PerpError::NoSeat)
     }
 
-    /// Index of `trader`'s seat: `hint` is the index its trader account remembers.
-    pub fn find_seat(&self, trader: &Pubkey, hint: u32) -> core::result::Result<u32, PerpError> {
-        match self.seats.get(hint as usize) {
-            Some(seat) if seat.trader == *trader => Ok(hint),
-            _ => Err(PerpError::NoSeat),
-        }
-    }
-
     /// Takes a free seat for `trader` (released seats first, then never-used ones).
     pub fn claim_seat(&mut self, trader: Pubkey, deposit: u64) -> core::result::Result<u32, PerpError> {
         let index = if self.header.free_seat_head != NIL {
