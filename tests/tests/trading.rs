@@ -191,3 +191,29 @@ async fn self_trade_cancels_the_resting_order_and_fill_band_cancels_stale_ones()
     assert_eq!(seat(&mut net, &btc.address, &alice).await.unwrap().order_count, 1); // only her bid at 1,040
     assert_books_balance(&mut net, &[alice.key(), bob.key()], &[btc.address]).await;
 }
+
+#[tokio::test]
+async fn below_initial_margin_an_account_may_reduce_but_not_flip() {
+    let mut net = localnet().await;
+    let btc = create_market(&mut net, default_layout("BTC-PERP"), default_config, 1_000).await;
+    let maker = funded_trader(&mut net, 10_000).await;
+    let alice = funded_trader(&mut net, 60).await;
+    // Alice buys 500 lots (500 quote) at 1,000: initial 10% = 50 of her 60.
+    order(&mut net, &maker, &btc, limit(Sell, 1_000, 500, 1)).await.unwrap();
+    let buy = perp::OrderParams { order_type: OrderType::ImmediateOrCancel, ..limit(Buy, 1_000, 500, 2) };
+    order(&mut net, &alice, &btc, buy).await.unwrap();
+    // At 970 she is under initial (48.5) but above maintenance (24.25): equity 60 - 0.25 - 15.
+    move_price(&mut net, &btc, 970).await;
+    let r = risk(&mut net, &alice).await;
+    assert!(!r.meets_initial().unwrap() && !r.below_maintenance().unwrap(), "{r:?}");
+    order(&mut net, &maker, &btc, limit(Buy, 970, 2_000, 3)).await.unwrap();
+    let sell = |lots, id| perp::OrderParams { order_type: OrderType::ImmediateOrCancel, ..limit(Sell, 970, lots, id) };
+    // Flipping to short 500 keeps the initial requirement where it was, and still adds risk.
+    let before = snapshot(&mut net, &[alice.trader(), btc.address]).await;
+    assert_perp_error(order(&mut net, &alice, &btc, sell(1_000, 4)).await, PerpError::InsufficientMargin);
+    assert_eq!(snapshot(&mut net, &[alice.trader(), btc.address]).await, before);
+    // A pure reduction is allowed.
+    order(&mut net, &alice, &btc, sell(200, 5)).await.unwrap();
+    assert_eq!(seat(&mut net, &btc.address, &alice).await.unwrap().base_lots, 300);
+    assert_books_balance(&mut net, &[maker.key(), alice.key()], &[btc.address]).await;
+}

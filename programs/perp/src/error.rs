@@ -55,7 +55,7 @@ pub enum PerpError {
     InvalidMarginBrackets,
     #[msg("Tick and lot sizes must be positive and one lot at one tick must be a whole number of token units")]
     InvalidTickOrLot,
-    #[msg("Fill band must be positive and at most the lowest bracket's initial minus maintenance ratio")]
+    #[msg("Fill band must be positive, at most every bracket's initial minus maintenance ratio, and at most the lowest maintenance ratio")]
     InvalidFillBand,
     #[msg("Price band must be positive and below 100%")]
     InvalidPriceBand,
@@ -145,4 +145,8 @@ pub enum PerpError {
     InvalidFundingParams,
     #[msg("Minimum order notional, open-interest cap and seat deposit must all be positive")]
     InvalidMarketLimits,
+    #[msg("A funding interval is due: crank update_funding before changing the interval")]
+    FundingDue,
+    #[msg("Oracle price is older than the one the market already holds")]
+    OracleWentBack,
 }

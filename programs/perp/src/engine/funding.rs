@@ -148,8 +148,8 @@ pub fn funding_due(header: &MarketHeader, now: i64) -> Result<bool, PerpError> {
 /// has to rest (where takers can hit it) for the time it is to count.
 ///
 /// Catch-up rule: when several boundaries have passed, one capped interval is applied, once,
-/// and the interval containing `now` starts fresh, accruing from its start at the last sample's
-/// premium. A keeper outage never charges many intervals at once.
+/// and the interval containing `now` starts fresh, accruing from `now` (the stale reading is not
+/// carried into it). A keeper outage never charges many intervals at once.
 pub fn update_funding(market: &mut MarketView, now: i64) -> Result<FundingUpdate, PerpError> {
     let accrued_premium = market.header.funding_last_premium;
     let (sample_secs, applied) = accrue(market.header, now)?;
@@ -177,8 +177,14 @@ pub fn accrue(header: &mut MarketHeader, now: i64) -> Result<(i64, Option<Applie
     header.funding_interval_start = new_start;
     header.funding_premium_time_sum = 0;
     header.funding_sampled_secs = 0;
-    header.funding_last_sample_time = new_start;
-    add_sample(header, premium, now.safe_sub(new_start)?, now)?;
+    if applied.skipped_intervals == 0 {
+        // The boundary just passed: the last premium held on into the new interval.
+        header.funding_last_sample_time = new_start;
+        add_sample(header, premium, now.safe_sub(new_start)?, now)?;
+    } else {
+        // After an outage the old reading says nothing about now: the interval accrues from now.
+        header.funding_last_sample_time = now;
+    }
     Ok((sample_secs, Some(applied)))
 }
 
@@ -387,9 +393,10 @@ mod tests {
         assert_eq!((applied.rate, applied.skipped_intervals, applied.interval_start), (7_500_000, 2, T0));
         let view = tm::view(&mut data).unwrap();
         assert_eq!(pending_funding(view.header, view.seat(long).unwrap()), Ok(75_000), "charged once");
-        // The interval containing now starts fresh, sampled from its start.
+        // The interval containing now starts fresh, accruing from now (not from its start).
         assert_eq!(view.header.funding_interval_start, T0 + 3 * HOUR);
-        assert_eq!(view.header.funding_sampled_secs, HOUR / 2);
+        assert_eq!(view.header.funding_sampled_secs, 0);
+        assert_eq!(view.header.funding_last_sample_time, T0 + 3 * HOUR + HOUR / 2);
         assert_eq!(update_funding(&mut tm::view(&mut data).unwrap(), T0 + 4 * HOUR - 1).unwrap().applied, None);
     }
 

@@ -44,15 +44,26 @@ pub fn trade(
             (seat, Some((seat, view.header.seat_deposit)))
         }
     };
+    let base_before = markets[0].1.seat(seat)?.base_lots;
     let order = orders::place_order(&mut markets[0].1, seat, params)?;
+    let base_after = markets[0].1.seat(seat)?.base_lots;
     // The taker's own fills settle now; makers' at their next touch.
     let settled_after = settle_trader(trader, trader_key, ledger, &mut markets[..1])?;
     let after = account_risk_with(trader, &markets[..1], &others)?;
-    // An order that raises the initial requirement must leave margin equity above it.
-    if after.initial > before.initial && !after.meets_initial()? {
+    // An order that adds risk must leave margin equity above the initial requirement: one that
+    // raises the requirement, or whose fills did anything but shrink the position (a flip keeps
+    // the requirement where it was and still adds risk). Only a pure reduction is exempt.
+    let adds_risk = after.initial > before.initial || !only_reduces(base_before, base_after);
+    if adds_risk && !after.meets_initial()? {
         return Err(PerpError::InsufficientMargin);
     }
     ledger.fee_pool = ledger.fee_pool.safe_add(order.fees_to_pool)?;
     credit_insurance(ledger, order.fees_to_insurance)?;
     Ok(TradeOutcome { order, settled_before, settled_after, claimed })
+}
+
+/// Whether a position went from `before` to `after` lots only by shrinking toward zero (no
+/// growth, no flip).
+fn only_reduces(before: i64, after: i64) -> bool {
+    after == 0 || (after.signum() == before.signum() && after.unsigned_abs() <= before.unsigned_abs())
 }

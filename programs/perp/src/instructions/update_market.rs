@@ -1,5 +1,6 @@
 use anchor_lang::prelude::*;
 
+use crate::engine::funding::funding_due;
 use crate::error::PerpError;
 use crate::events::MarketUpdated;
 use crate::instructions::market_accounts::LoadedMarket;
@@ -18,15 +19,20 @@ pub struct UpdateMarket<'info> {
 
 /// Replaces the market's parameters (all range-checked again) and sets its status. A new funding
 /// interval takes effect at once: the current interval is re-aligned to the new length (its
-/// samples kept), so the next boundary is the new interval's next UTC-aligned one.
+/// samples kept), so the next boundary is the new interval's next UTC-aligned one; it is
+/// refused while an interval is due (`FundingDue`: crank `update_funding` first).
 pub fn handle_update_market(ctx: Context<UpdateMarket>, config: MarketConfig, status: MarketStatus) -> Result<()> {
     let info = ctx.accounts.market.to_account_info();
     let mut market = LoadedMarket::load(&info)?;
     let view = market.view()?;
     let old_interval = view.header.funding_interval_secs;
+    let now = Clock::get()?.unix_timestamp;
+    if config.funding_interval_secs != old_interval && funding_due(view.header, now)? {
+        // The due interval is applied at the old length first (update_funding), never merged.
+        return Err(PerpError::FundingDue.into());
+    }
     config.apply(view.header)?;
     if view.header.funding_interval_secs != old_interval {
-        let now = Clock::get()?.unix_timestamp;
         view.header.funding_interval_start = interval_start(now, view.header.funding_interval_secs)?;
     }
     view.header.status = status as u8;

@@ -146,6 +146,12 @@ impl MarginBrackets {
         self.bands[0].initial_ppm
     }
 
+    /// The smallest initial-minus-maintenance ratio over the active bands.
+    pub fn smallest_margin_gap_ppm(&self) -> u32 {
+        let active = self.active().unwrap_or(&[]);
+        active.iter().map(|b| b.initial_ppm.saturating_sub(b.maintenance_ppm)).min().unwrap_or(0)
+    }
+
     /// The lowest maintenance ratio of the table (band 0's, since ratios never decrease).
     pub fn lowest_maintenance_ppm(&self) -> u32 {
         self.bands[0].maintenance_ppm

@@ -86,8 +86,12 @@ impl MarketConfig {
     pub fn validate(&self) -> core::result::Result<MarginBrackets, PerpError> {
         let brackets = MarginBrackets::new(&self.brackets)?;
         let ppm = PPM as u32;
-        let margin_gap = brackets.lowest_initial_ppm().saturating_sub(brackets.lowest_maintenance_ppm());
-        if self.fill_band_ppm == 0 || self.fill_band_ppm > margin_gap {
+        // One fill at the edge of the fill band must never take a maker from initial margin to
+        // below maintenance in any band, nor a reducing trade from maintenance to below zero.
+        if self.fill_band_ppm == 0
+            || self.fill_band_ppm > brackets.smallest_margin_gap_ppm()
+            || self.fill_band_ppm > brackets.lowest_maintenance_ppm()
+        {
             return Err(PerpError::InvalidFillBand);
         }
         if self.price_band_ppm == 0 || self.price_band_ppm >= ppm {

@@ -79,6 +79,11 @@ pub fn refresh_oracle_price(
     let reading = oracle_reading(header, oracle)?;
     let guard = OracleGuard { max_age_secs: header.oracle_max_age_secs, max_conf_ppm: header.oracle_max_conf_ppm };
     let price = validated_price(&reading, &guard, now)?;
+    // A Pyth update is any signed update within the max age: never let a caller pick an older
+    // one than the market already priced with.
+    if reading.publish_time < header.oracle_publish_time {
+        return Err(PerpError::OracleWentBack);
+    }
     header.oracle_price = price;
     header.oracle_publish_time = reading.publish_time;
     Ok(price)
