@@ -36,11 +36,12 @@ async fn setup(bid: u64, ask: u64) -> Setup {
     order(&mut net, &long, &market, take).await.unwrap();
     order(&mut net, &maker, &market, limit(Buy, bid, 200, 3)).await.unwrap();
     order(&mut net, &maker, &market, limit(Sell, ask, 200, 4)).await.unwrap();
-    // The keeper's first sample reads the book; its premium accrues from T0.
+    // The orders already made the market read its book at T0 (every book change does); the
+    // keeper's first crank in the same second accrues nothing.
     let ix = instructions::update_funding(&market.address, &market.oracle);
     let out = Chain::send(&mut net, &[ix], &[]).await.expect("first sample");
     let first = &events::decode::<FundingSampled>(&out.logs)[0];
-    assert_eq!((first.sample_secs, first.accrued_premium), (0, 0));
+    assert_eq!(first.sample_secs, 0);
     Setup { net, market, maker, long }
 }
 
@@ -211,4 +212,29 @@ async fn trading_and_withdrawing_run_a_due_update_first() {
     s.settle(&s.long.clone()).await;
     assert_eq!(header(&mut s.net, &s.market.address).await.funding_settled_net, 0, "zero-sum once all settled");
     s.books_balance().await;
+}
+
+#[tokio::test]
+async fn a_quote_placed_sampled_and_pulled_in_one_transaction_moves_nothing() {
+    // A flat book: bid 995, ask 1,005 around 1,000, premium 0.
+    let mut s = setup(995, 1_005).await;
+    let spoofer = new_trader(&mut s.net, 10_000 * QUOTE).await;
+    deposit(&mut s.net, &spoofer, 10_000 * QUOTE).await.unwrap();
+    // One transaction: a rich bid (impact bid 1,040: +4%), the permissionless crank, the cancel.
+    s.net.set_unix_time(T0 + 60).await.unwrap();
+    push_price(&mut s.net, &s.market, 1_000 * PRICE, 0).await.unwrap();
+    let o = spoofer.owner.pubkey();
+    let place = instructions::place_order(&o, 0, &s.market.address, &s.market.oracle, limit(Buy, 1_040, 500, 7), &[]);
+    let crank = instructions::update_funding(&s.market.address, &s.market.oracle);
+    let cancel = instructions::cancel_order(&o, 0, &s.market.address, 7);
+    let out = Chain::send(&mut s.net, &[place, crank, cancel], &[&spoofer.owner]).await.unwrap();
+    let samples = events::decode::<FundingSampled>(&out.logs);
+    assert_eq!(samples.iter().map(|e| e.premium).collect::<Vec<_>>(), vec![40_000_000, 40_000_000, 0]);
+    // At the boundary the hour averaged 0: F = I, not the 0.75% cap the spoof aimed for.
+    let out = s.crank_at(T0 + HOUR).await;
+    let applied = &events::decode::<FundingApplied>(&out.logs)[0];
+    assert_eq!((applied.average_premium, applied.rate), (0, 12_500));
+    let mut traders = vec![s.maker.key(), s.long.key(), spoofer.key()];
+    traders.dedup();
+    assert_books_balance(&mut s.net, &traders, &[s.market.address]).await;
 }

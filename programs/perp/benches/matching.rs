@@ -1,5 +1,5 @@
 //! The matching engine on in-memory market accounts: place (post-only, mid-book), cancel, and a
-//! taker sweeping 1, 8 and 32 resting orders (32 = `MAX_FILLS_PER_ORDER`, the most one order
+//! taker sweeping 1, 8 and `MAX_FILLS_PER_ORDER` (28) resting orders (the most one order
 //! fills), on books of 10, 100 and 1,024 orders per side.
 //! Prints a table of mean nanoseconds per operation (native code: a relative measure; compute
 //! units on the SBF build are the on-chain one).
@@ -107,7 +107,7 @@ fn main() -> Result<(), PerpError> {
     let bench = std::env::args().any(|a| a == "--bench");
     let (depths, iterations): (&[u32], u32) = if bench { (&DEPTHS, 500) } else { (&DEPTHS[..2], 3) };
     println!(
-        "| orders per side | place (ns) | cancel (ns) | take, 1 fill (ns) | take, 8 fills (ns) | take, 32 fills (ns) |"
+        "| orders per side | place (ns) | cancel (ns) | take, 1 fill (ns) | take, 8 fills (ns) | take, {MAX_FILLS_PER_ORDER} fills (ns) |"
     );
     println!("|---:|---:|---:|---:|---:|---:|");
     for &depth in depths {

@@ -15,7 +15,6 @@ use crate::math::fixed::BASE_PRECISION;
 use crate::math::funding::{
     average_premium, funding_owed, funding_rate, index_deltas, interest_per_interval, interval_start, premium,
 };
-use crate::math::position::lot_notional;
 use crate::math::safe::{cast, SafeMath};
 use crate::state::book::{BookSide, Side};
 use crate::state::market::{MarketHeader, MarketView, Seat};
@@ -75,7 +74,8 @@ pub fn impact_price(
     const SCALE: u128 = 1_000_000_000_000_000_000;
     let (low, high) = band;
     let mut notional_left = impact_notional;
-    let mut base_scaled: u128 = 0;
+    // Whole orders taken so far, base at 1e9 (u64 arithmetic: cheap on chain).
+    let mut base_full: u64 = 0;
     for index in book.iter().take(MAX_IMPACT_ORDERS) {
         let order = book.get(index)?;
         if order.price < low || order.price > high {
@@ -90,17 +90,21 @@ pub fn impact_price(
             }
             continue;
         }
-        let order_notional = lot_notional(lot_size, order.price)?.safe_mul(order.base_lots)?;
+        // Base (1e9) and its value: exact, an order's price is on the tick.
+        let base = order.base_lots.safe_mul(lot_size)?;
+        let order_notional = match base.checked_mul(order.price) {
+            Some(product) => product / BASE_PRECISION,
+            None => cast(u128::from(base).safe_mul(u128::from(order.price))? / u128::from(BASE_PRECISION))?,
+        };
         if order_notional < notional_left {
             notional_left = notional_left.safe_sub(order_notional)?;
-            let base = u128::from(order.base_lots.safe_mul(lot_size)?);
-            base_scaled = base_scaled.safe_add(base.safe_mul(SCALE / u128::from(BASE_PRECISION))?)?;
+            base_full = base_full.safe_add(base)?;
             continue;
         }
-        // The part of this order that completes the impact notional.
+        // The part of this order that completes the impact notional, base at 1e18 rounded up.
         let price = u128::from(order.price);
         let part = u128::from(notional_left).safe_mul(SCALE)?.safe_add(price.safe_sub(1)?)?.safe_div(price)?;
-        base_scaled = base_scaled.safe_add(part)?;
+        let base_scaled = u128::from(base_full).safe_mul(SCALE / u128::from(BASE_PRECISION))?.safe_add(part)?;
         let numerator = u128::from(impact_notional).safe_mul(SCALE)?.safe_add(base_scaled / 2)?;
         return cast(numerator.safe_div(base_scaled)?).map(Some);
     }
@@ -163,12 +167,8 @@ pub fn update_funding(market: &mut MarketView, now: i64) -> Result<FundingUpdate
 /// is due (cheap whatever the book holds); reading the book is the crank's job. Returns the
 /// seconds accrued in the interval that was current, and the applied interval if any.
 pub fn accrue(header: &mut MarketHeader, now: i64) -> Result<(i64, Option<AppliedFunding>), PerpError> {
-    let interval = i64::from(header.funding_interval_secs);
-    let interval_end = header.funding_interval_start.safe_add(interval)?;
     let premium = header.funding_last_premium;
-    let sample_end = now.min(interval_end);
-    let sample_secs = sample_end.safe_sub(header.funding_last_sample_time)?.max(0);
-    add_sample(header, premium, sample_secs, sample_end)?;
+    let (sample_secs, interval_end) = accrue_reading(header, now)?;
     if now < interval_end {
         return Ok((sample_secs, None));
     }
@@ -186,6 +186,35 @@ pub fn accrue(header: &mut MarketHeader, now: i64) -> Result<(i64, Option<Applie
         header.funding_last_sample_time = now;
     }
     Ok((sample_secs, Some(applied)))
+}
+
+/// The last reading accrues for the seconds since it, up to `now` or the interval's end.
+/// Returns those seconds and the interval's end.
+fn accrue_reading(header: &mut MarketHeader, now: i64) -> Result<(i64, i64), PerpError> {
+    let interval_end = header.funding_interval_start.safe_add(i64::from(header.funding_interval_secs))?;
+    let sample_end = now.min(interval_end);
+    let sample_secs = sample_end.safe_sub(header.funding_last_sample_time)?.max(0);
+    add_sample(header, header.funding_last_premium, sample_secs, sample_end)?;
+    Ok((sample_secs, interval_end))
+}
+
+/// After an instruction changed the book (an order placed, filled, evicted or cancelled), the
+/// last reading no longer describes it: it accrues up to now and the book is read again, so a
+/// quote counts for the time it actually rested (an order placed, sampled and pulled in one
+/// transaction weighs nothing). With a stale cached oracle or a due interval (a cancel, which
+/// takes no oracle) the book cannot be read fairly: the reading becomes 0, neutral, until the
+/// next sample.
+pub fn after_book_change(
+    market: &mut MarketView,
+    now: i64,
+    oracle_fresh: bool,
+) -> Result<Option<FundingUpdate>, PerpError> {
+    if oracle_fresh && !funding_due(market.header, now)? {
+        return update_funding(market, now).map(Some);
+    }
+    accrue_reading(market.header, now)?;
+    market.header.funding_last_premium = 0;
+    Ok(None)
 }
 
 fn add_sample(header: &mut MarketHeader, premium: i64, secs: i64, until: i64) -> Result<(), PerpError> {
@@ -354,18 +383,33 @@ mod tests {
 
     #[test]
     fn a_quote_pulled_right_after_a_sample_weighs_nothing() {
-        // A flat book (premium 0) for the whole hour, except a rich bid placed just before a
-        // sample at T0 + 3,599 and cancelled right after: it accrues for the second it rested.
+        // A flat book (premium 0) for the whole hour, except a rich bid placed, sampled and
+        // pulled in the same second: the cancel re-reads the book, so the spoof accrues 0 s.
         let (mut data, _, _) = market_with_positions(995, 1_005);
         update_funding(&mut tm::view(&mut data).unwrap(), T0).unwrap();
         let spoofer = tm::seat(&mut data).unwrap();
+        let at = T0 + HOUR - 10;
         tm::order_with_id(&mut data, spoofer, OrderSide::Buy, OrderType::Limit, 1_040, 500, 99).unwrap();
-        let sample = update_funding(&mut tm::view(&mut data).unwrap(), T0 + HOUR - 1).unwrap();
-        assert_eq!((sample.accrued_premium, sample.premium), (0, 40_000_000), "the spoof is seen, not yet counted");
+        after_book_change(&mut tm::view(&mut data).unwrap(), at, true).unwrap();
+        let sample = update_funding(&mut tm::view(&mut data).unwrap(), at).unwrap();
+        assert_eq!((sample.sample_secs, sample.premium), (0, 40_000_000), "seen, not yet counted");
         crate::engine::orders::cancel_by_client_id(&mut tm::view(&mut data).unwrap(), spoofer, 99).unwrap();
+        let reread = after_book_change(&mut tm::view(&mut data).unwrap(), at, true).unwrap().unwrap();
+        assert_eq!((reread.sample_secs, reread.premium), (0, 0));
         let applied = update_funding(&mut tm::view(&mut data).unwrap(), T0 + HOUR).unwrap().applied.unwrap();
-        // 4% for 1 s of 3,600: average 11,111 (1e9), F = 0.0125% clamp -> I = 12,500.
-        assert_eq!((applied.average_premium, applied.rate), (11_111, 12_500));
+        // Premium 0 all hour: F = I = 12,500 (0.00125% an hour).
+        assert_eq!((applied.average_premium, applied.rate), (0, 12_500));
+    }
+
+    #[test]
+    fn a_book_change_with_a_stale_oracle_neutralizes_the_reading() {
+        let (mut data, _, _) = market_with_positions(1_010, 1_020);
+        update_funding(&mut tm::view(&mut data).unwrap(), T0).unwrap();
+        // 600 s later a cancel with a stale cached oracle: 600 s accrue at +1%, then 0.
+        assert_eq!(after_book_change(&mut tm::view(&mut data).unwrap(), T0 + 600, false).unwrap(), None);
+        let view = tm::view(&mut data).unwrap();
+        assert_eq!((view.header.funding_last_premium, view.header.funding_sampled_secs), (0, 600));
+        assert_eq!(view.header.funding_premium_time_sum, 600 * 10_000_000);
     }
 
     #[test]

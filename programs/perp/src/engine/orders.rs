@@ -13,8 +13,9 @@ use crate::state::market::{MarketStatus, MarketView, Seat, ASK_BIT, MAX_ORDERS_P
 
 /// Most fills one taker order makes; the rest follows the order's type. Sized on the SBF build:
 /// a fill costs about 3,600 CU, and the worst order (a taker with 8 markets, this many fills
-/// after `MAX_CANCELS_PER_ORDER` cancels) must stay within 200,000 CU (docs/compute-units.md).
-pub const MAX_FILLS_PER_ORDER: usize = 32;
+/// after `MAX_CANCELS_PER_ORDER` cancels, then the funding re-read of a deep book) must stay
+/// within 200,000 CU with room to spare (docs/compute-units.md).
+pub const MAX_FILLS_PER_ORDER: usize = 28;
 /// Most resting orders one taker order may cancel while matching (outside the fill band,
 /// self-trade, reduce-only that can no longer reduce). Matching stops when it is reached.
 pub const MAX_CANCELS_PER_ORDER: usize = 8;
@@ -1259,39 +1260,40 @@ mod tests {
 
     #[test]
     fn a_taker_makes_exactly_max_fills_per_order_fills() {
-        assert_eq!(MAX_FILLS_PER_ORDER, 32);
-        let (mut data, p, q, t) = one_lot_asks(32, 2);
+        const N: u64 = MAX_FILLS_PER_ORDER as u64;
+        let (mut data, p, q, t) = one_lot_asks(MAX_FILLS_PER_ORDER, 2);
         let out = tm::order(&mut data, t, OrderSide::Buy, OrderType::ImmediateOrCancel, 1_000, 40).unwrap();
         assert_eq!(out.fills.len(), MAX_FILLS_PER_ORDER);
-        assert_eq!((out.filled_lots, out.rested_lots), (32, 0));
-        let expected: Vec<_> = (0..32u64).map(|i| (p, i + 1, i, 1_000, 1)).collect();
+        assert_eq!((out.filled_lots, out.rested_lots), (N, 0));
+        let expected: Vec<_> = (0..N).map(|i| (p, i + 1, i, 1_000, 1)).collect();
         assert_eq!(fill_summary(&out), expected, "oldest first");
-        assert_eq!(book_orders(&mut data, Side::Ask), vec![(1_000, 1, 33, q), (1_000, 1, 34, q)]);
-        assert_eq!(position_of(&mut data, t).0, 32);
+        assert_eq!(book_orders(&mut data, Side::Ask), vec![(1_000, 1, N + 1, q), (1_000, 1, N + 2, q)]);
+        assert_eq!(position_of(&mut data, t).0, N as i64);
         assert_consistent(&mut data);
     }
 
     #[test]
     fn a_limit_order_still_crossing_after_the_fill_cap_does_not_rest() {
-        let (mut data, _, q, t) = one_lot_asks(32, 2);
+        const N: u64 = MAX_FILLS_PER_ORDER as u64;
+        let (mut data, _, q, t) = one_lot_asks(MAX_FILLS_PER_ORDER, 2);
         let out = tm::order(&mut data, t, OrderSide::Buy, OrderType::Limit, 1_000, 40).unwrap();
-        assert_eq!((out.fills.len(), out.filled_lots, out.rested_lots), (32, 32, 0));
+        assert_eq!((out.fills.len() as u64, out.filled_lots, out.rested_lots), (N, N, 0));
         assert!(book_orders(&mut data, Side::Bid).is_empty());
-        assert_eq!(book_orders(&mut data, Side::Ask), vec![(1_000, 1, 33, q), (1_000, 1, 34, q)]);
+        assert_eq!(book_orders(&mut data, Side::Ask), vec![(1_000, 1, N + 1, q), (1_000, 1, N + 2, q)]);
         assert_eq!(open_of(&mut data, t), (0, 0, 0, 0, 0));
         assert_consistent(&mut data);
         // When the cap empties the book, nothing crosses any more: the rest rests.
-        let (mut data, _, _, t) = one_lot_asks(32, 0);
+        let (mut data, _, _, t) = one_lot_asks(MAX_FILLS_PER_ORDER, 0);
         let out = tm::order(&mut data, t, OrderSide::Buy, OrderType::Limit, 1_000, 40).unwrap();
-        assert_eq!((out.fills.len(), out.filled_lots, out.rested_lots), (32, 32, 8));
-        assert_eq!(book_orders(&mut data, Side::Bid), vec![(1_000, 8, 33, t)]);
+        assert_eq!((out.fills.len() as u64, out.filled_lots, out.rested_lots), (N, N, 40 - N));
+        assert_eq!(book_orders(&mut data, Side::Bid), vec![(1_000, 40 - N, N + 1, t)]);
         assert_consistent(&mut data);
         // Likewise when the next order is beyond the limit price.
-        let (mut data, _, q, t) = one_lot_asks(32, 0);
-        tm::order(&mut data, q, OrderSide::Sell, OrderType::Limit, 1_001, 2).unwrap(); // seq 33
+        let (mut data, _, q, t) = one_lot_asks(MAX_FILLS_PER_ORDER, 0);
+        tm::order(&mut data, q, OrderSide::Sell, OrderType::Limit, 1_001, 2).unwrap(); // seq N + 1
         let out = tm::order(&mut data, t, OrderSide::Buy, OrderType::Limit, 1_000, 40).unwrap();
-        assert_eq!((out.fills.len(), out.rested_lots), (32, 8));
-        assert_eq!(book_orders(&mut data, Side::Bid), vec![(1_000, 8, 34, t)]);
+        assert_eq!((out.fills.len() as u64, out.rested_lots), (N, 40 - N));
+        assert_eq!(book_orders(&mut data, Side::Bid), vec![(1_000, 40 - N, N + 2, t)]);
         assert_consistent(&mut data);
     }
 

@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use crate::engine::account::settle_trader;
 use crate::engine::orders::{cancel_all, cancel_by_client_id, CancelReason};
 use crate::error::PerpError;
-use crate::instructions::market_accounts::{emit_cancels, emit_settlements, LoadedMarket};
+use crate::instructions::market_accounts::{emit_cancels, emit_settlements, resample_after_book_change, LoadedMarket};
 use crate::state::{Exchange, Trader};
 
 #[derive(Accounts)]
@@ -42,6 +42,11 @@ fn cancel(ctx: Context<CancelOrders>, client_order_id: Option<u64>) -> Result<()
         Some(id) => vec![cancel_by_client_id(&mut view, seat, id)?],
         None => cancel_all(&mut view, seat, CancelReason::User)?,
     };
+    // The book changed: the funding reading follows it (at the cached oracle price while fresh).
+    let now = Clock::get()?.unix_timestamp;
+    let oracle_fresh =
+        now.saturating_sub(view.header.oracle_publish_time) <= i64::from(view.header.oracle_max_age_secs);
+    resample_after_book_change(&market_key, &mut view, now, oracle_fresh)?;
     let mut markets = [(market_key, view)];
     let settled = settle_trader(&mut accounts.trader, &trader_key, &mut accounts.exchange.ledger, &mut markets)?;
     emit_cancels(&market_key, &cancels);

@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 use anchor_lang::Discriminator;
 
 use crate::engine::account::SettleRecord;
-use crate::engine::funding::{accrue, funding_due, update_funding};
+use crate::engine::funding::{accrue, after_book_change, funding_due, update_funding, FundingUpdate};
 use crate::engine::orders::CancelRecord;
 use crate::error::PerpError;
 use crate::events::{
@@ -68,15 +68,7 @@ pub fn refresh_market(
         FundingCrank::WhenDue => accrue(view.header, now)?.1,
         FundingCrank::Always => {
             let update = update_funding(view, now)?;
-            emit_event!(FundingSampled {
-                market: *key,
-                sample_secs: update.sample_secs,
-                accrued_premium: update.accrued_premium,
-                premium: update.premium,
-                impact_bid: update.impact_bid,
-                impact_ask: update.impact_ask,
-                oracle_price: price,
-            });
+            emit_funding_sampled(key, &update, price);
             update.applied
         }
     };
@@ -96,6 +88,27 @@ pub fn refresh_market(
         dust_to_insurance: applied.dust,
     });
     Ok(applied.dust)
+}
+
+pub fn emit_funding_sampled(key: &Pubkey, update: &FundingUpdate, oracle_price: u64) {
+    emit_event!(FundingSampled {
+        market: *key,
+        sample_secs: update.sample_secs,
+        accrued_premium: update.accrued_premium,
+        premium: update.premium,
+        impact_bid: update.impact_bid,
+        impact_ask: update.impact_ask,
+        oracle_price,
+    });
+}
+
+/// After a book change: the funding reading accrues and the book is read again (or the reading
+/// is neutralized, see `engine::funding::after_book_change`), with its event.
+pub fn resample_after_book_change(key: &Pubkey, view: &mut MarketView, now: i64, oracle_fresh: bool) -> Result<()> {
+    if let Some(update) = after_book_change(view, now, oracle_fresh)? {
+        emit_funding_sampled(key, &update, view.header.oracle_price);
+    }
+    Ok(())
 }
 
 /// A trader's markets loaded from an instruction's remaining accounts.

@@ -7,7 +7,8 @@ use crate::engine::trade::{trade, TradeOutcome};
 use crate::error::PerpError;
 use crate::events::{FeesToInsurance, FundingSettled, OrderFilled, OrderPlaced, SeatClaimed};
 use crate::instructions::market_accounts::{
-    emit_cancels, emit_settlements, load_margin_set, refresh_market, views, FundingCrank, LoadedMarket,
+    emit_cancels, emit_settlements, load_margin_set, refresh_market, resample_after_book_change, views, FundingCrank,
+    LoadedMarket,
 };
 use crate::instructions::token_cpi::transfer_out;
 use crate::math::SafeMath;
@@ -107,6 +108,7 @@ fn place<'info>(
     let mut markets = vec![(market_key, primary.view()?)];
     markets.extend(views(&mut others.markets)?);
     let trade = trade(&mut accounts.trader, &trader_key, &mut accounts.exchange.ledger, &mut markets, params)?;
+    resample_after_book_change(&market_key, &mut markets[0].1, now, true)?;
     Ok(Placed { trade, lot_size, funding_dust })
 }
 
