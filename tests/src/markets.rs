@@ -34,7 +34,7 @@ impl Clone for TestMarket {
 
 /// BTC-PERP-like defaults: tick 1 quote, lot 0.001, 10x (10% / 5%), fees 5 / 2 bps, price band
 /// 10%, fill band 5%, seat deposit 1 quote, 64 orders per side, 16 seats; funding every hour,
-/// capped at 0.75%, interest 0.01% per 8 h, impact notional 100 quote.
+/// capped at 0.75%, interest 0.01% per 8 h, impact notional 50 quote.
 pub fn default_layout(name: &str) -> MarketLayout {
     MarketLayout {
         symbol: pda::symbol(name),

@@ -141,7 +141,7 @@ pub enum PerpError {
     InvalidOracleConfig,
     #[msg("Account is not a market account of this program")]
     NotAMarket,
-    #[msg("Funding interval must be 60 s to 8 h and divide a day; cap positive and at most 100%; impact notional positive")]
+    #[msg("Funding interval must be 60 s to 8 h and divide a day; cap positive and at most 100%; impact notional positive and within reach of 64 minimum-size orders")]
     InvalidFundingParams,
     #[msg("Minimum order notional, open-interest cap and seat deposit must all be positive")]
     InvalidMarketLimits,

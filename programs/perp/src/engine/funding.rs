@@ -59,7 +59,7 @@ pub struct AppliedFunding {
 
 /// The impact price of one side: the average price of filling `impact_notional` against its
 /// orders within the fill band (the only ones a taker could hit now), best first. `None` when
-/// the side is empty or thin: its orders in the band, within [`MAX_IMPACT_ORDERS`], do not reach
+/// the side is empty or thin: its first [`MAX_IMPACT_ORDERS`] orders in the band do not reach
 /// the impact notional. A thin side's premium term is zero (impact price = oracle).
 ///
 /// The average is notional / base with the base at 1e18 precision (the last, partial order's
@@ -76,19 +76,20 @@ pub fn impact_price(
     let mut notional_left = impact_notional;
     // Whole orders taken so far, base at 1e9 (u64 arithmetic: cheap on chain).
     let mut base_full: u64 = 0;
-    for index in book.iter().take(MAX_IMPACT_ORDERS) {
+    // Start at the band's near edge (bids above it and asks below it cannot fill now and do not
+    // use up the walk); stop at its far edge.
+    let (near_edge, far_edge) = match book.side {
+        Side::Bid => (high, low),
+        Side::Ask => (low, high),
+    };
+    for index in book.iter_from(near_edge).take(MAX_IMPACT_ORDERS) {
         let order = book.get(index)?;
-        if order.price < low || order.price > high {
-            // Bids above the band and asks below it are skipped; past the band's far edge
-            // nothing better follows.
-            let past_far_edge = match book.side {
-                Side::Bid => order.price < low,
-                Side::Ask => order.price > high,
-            };
-            if past_far_edge {
-                break;
-            }
-            continue;
+        let past_far_edge = match book.side {
+            Side::Bid => order.price < far_edge,
+            Side::Ask => order.price > far_edge,
+        };
+        if past_far_edge {
+            break;
         }
         // Base (1e9) and its value: exact, an order's price is on the tick.
         let base = order.base_lots.safe_mul(lot_size)?;
@@ -335,6 +336,27 @@ mod tests {
         assert_eq!(impact(&mut data, Side::Ask), None, "outside the band");
         tm::order(&mut data, seat, OrderSide::Sell, OrderType::Limit, 1_050, 500).unwrap();
         assert_eq!(impact(&mut data, Side::Ask), Some(1_050 * PRICE), "band edge included");
+    }
+
+    #[test]
+    fn orders_outside_the_band_do_not_use_up_the_walk() {
+        // 70 one-lot bids at 1,060 (above the band: they cannot fill now), then 200 lots at 1,010.
+        let mut data = tm::market(&tm::config(), &tm::layout(128, 8), T0, 1_000).unwrap();
+        let band = fill_band(tm::view(&mut data).unwrap().header).unwrap();
+        for (seat, count) in [(tm::seat(&mut data).unwrap(), 32), (tm::seat(&mut data).unwrap(), 32)] {
+            for i in 0..count {
+                tm::order_with_id(&mut data, seat, OrderSide::Buy, OrderType::Limit, 1_060, 1, i).unwrap();
+            }
+        }
+        let seat = tm::seat(&mut data).unwrap();
+        for i in 0..6 {
+            tm::order_with_id(&mut data, seat, OrderSide::Buy, OrderType::Limit, 1_060, 1, i).unwrap();
+        }
+        tm::order(&mut data, seat, OrderSide::Buy, OrderType::Limit, 1_010, 200).unwrap();
+        let view = tm::view(&mut data).unwrap();
+        assert_eq!(view.book(Side::Bid).len(), 71);
+        let impact = impact_price(&view.book(Side::Bid), view.header.lot_size, band, 100_000_000).unwrap();
+        assert_eq!(impact, Some(1_010 * PRICE));
     }
 
     #[test]

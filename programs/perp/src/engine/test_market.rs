@@ -14,7 +14,8 @@ pub const QUOTE: u64 = 1_000_000;
 pub const PRICE: u64 = 1_000_000;
 
 /// Tick 1 quote, lot 0.001 base, 10x (10% / 5%), fees 5 / 2 bps, fill band 5%, funding hourly
-/// with a 0.75% cap, 0.01% interest per 8 h and a 100-quote impact notional.
+/// with a 0.75% cap, 0.01% interest per 8 h and a 50-quote impact notional (64 minimum-size
+/// orders reach it).
 pub fn config() -> MarketConfig {
     MarketConfig {
         oracle_kind: OracleKind::Push,
@@ -35,7 +36,7 @@ pub fn config() -> MarketConfig {
         funding_interval_secs: 3_600,
         funding_cap: 7_500_000,
         funding_interest_8h: 100_000,
-        funding_impact_notional: 100 * QUOTE,
+        funding_impact_notional: 50 * QUOTE,
     }
 }
 

@@ -177,6 +177,27 @@ impl<'a> BookSide<'a> {
         iter
     }
 
+    /// As `iter`, starting at the first order priced no better than `price` (a bid at or below
+    /// it, an ask at or above it): one descent, O(log n), skips the better ones.
+    pub fn iter_from(&self, price: u64) -> BookIter<'a> {
+        let edge = self.side.key(&OrderNode { price, ..OrderNode::default() }).0;
+        let mut iter = BookIter { book: *self, stack: [NIL; MAX_DEPTH], depth: 0, remaining: self.len() };
+        let mut current = self.header.root;
+        while current != NIL {
+            let Ok(node) = self.link(current) else { break };
+            if self.side.key(node).0 >= edge {
+                // This order and its right subtree qualify; better ones may wait on the left.
+                let Some(slot) = iter.stack.get_mut(iter.depth) else { break };
+                *slot = current;
+                iter.depth += 1;
+                current = node.left;
+            } else {
+                current = node.right;
+            }
+        }
+        iter
+    }
+
     /// A node reached through a tree link; a link to a missing or free node means corruption.
     fn link(&self, index: u32) -> Result<&'a OrderNode, PerpError> {
         self.get(index).map_err(|_| PerpError::MathOverflow)
@@ -682,6 +703,12 @@ mod tests {
         assert_eq!(book.is_empty(), model.is_empty());
         assert_eq!(book.is_full(), model.len() == capacity);
         assert_eq!(book.iter().collect::<Vec<_>>(), model.values().copied().collect::<Vec<_>>());
+        // From every price edge: the orders no better than it, in order.
+        for price in model.keys().map(|k| k.0).chain([0, 1, u64::MAX - 1]) {
+            let edge = book.side.key(&OrderNode { price, ..OrderNode::default() }).0;
+            let expected: Vec<u32> = model.iter().filter(|(k, _)| k.0 >= edge).map(|(_, v)| *v).collect();
+            assert_eq!(book.iter_from(price).collect::<Vec<_>>(), expected, "iter_from({price})");
+        }
         assert_eq!(book.best(), model.values().next().copied());
         assert_eq!(book.worst(), model.values().next_back().copied());
 

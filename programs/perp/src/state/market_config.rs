@@ -2,6 +2,7 @@
 //! market header.
 use anchor_lang::prelude::*;
 
+use crate::engine::funding::MAX_IMPACT_ORDERS;
 use crate::error::PerpError;
 use crate::math::funding::interval_start;
 use crate::math::funding::{MAX_FUNDING_INTERVAL_SECS, MIN_FUNDING_INTERVAL_SECS};
@@ -121,6 +122,12 @@ impl MarketConfig {
         }
         if self.min_order_notional == 0 || self.max_open_interest_lots == 0 || self.seat_deposit == 0 {
             return Err(PerpError::InvalidMarketLimits);
+        }
+        // The impact walk reads at most MAX_IMPACT_ORDERS orders: that many minimum-size orders
+        // must reach the impact notional, or dust orders could make a side read as thin.
+        let walk_reach = self.min_order_notional.saturating_mul(MAX_IMPACT_ORDERS as u64);
+        if walk_reach < self.funding_impact_notional {
+            return Err(PerpError::InvalidFundingParams);
         }
         if self.oracle_max_age_secs == 0 || self.oracle_max_conf_ppm > ppm {
             return Err(PerpError::InvalidOracleConfig);
