@@ -205,10 +205,35 @@ fn validate(market: &MarketView, taker_seat: u32, params: &OrderParams) -> core:
     if notional < header.min_order_notional {
         return Err(PerpError::OrderBelowMinNotional);
     }
-    if params.reduce_only && reducible_lots(market.seat(taker_seat)?, params.side) < params.base_lots {
-        return Err(PerpError::ReduceOnlyViolation);
+    if params.reduce_only {
+        // What may rest reduce-only on a side is capped by the position in total, not per
+        // order: 32 orders each the size of the position would be depth that can never fill.
+        let resting = if matches!(params.order_type, OrderType::Limit | OrderType::PostOnly) {
+            resting_reduce_only_lots(market, taker_seat, params.side)?
+        } else {
+            0
+        };
+        if reducible_lots(market.seat(taker_seat)?, params.side) < params.base_lots.safe_add(resting)? {
+            return Err(PerpError::ReduceOnlyViolation);
+        }
     }
     Ok(())
+}
+
+/// Lots of the seat's resting reduce-only orders on `side`'s book side.
+fn resting_reduce_only_lots(market: &MarketView, seat: u32, side: OrderSide) -> core::result::Result<u64, PerpError> {
+    let book_side = side.book_side();
+    let mut lots: u64 = 0;
+    for slot in market.seat(seat)?.orders.iter().copied().filter(|o| *o != NIL) {
+        let (order_side, index) = decode_order(slot);
+        if order_side == book_side {
+            let node = market.book(order_side).get(index)?;
+            if node.reduce_only != 0 {
+                lots = lots.safe_add(node.base_lots)?;
+            }
+        }
+    }
+    Ok(lots)
 }
 
 /// Notional of `lots` at `price` rounded up (oracle prices need not be on the tick).
@@ -1256,6 +1281,24 @@ mod tests {
             }
         }
         (data, p, q, t)
+    }
+
+    #[test]
+    fn resting_reduce_only_orders_are_capped_by_the_position_in_total() {
+        // A long of 4 lots may rest reduce-only asks for 4 lots in all, however split.
+        let (mut data, _, _, t) = one_lot_asks(4, 0);
+        tm::order(&mut data, t, OrderSide::Buy, OrderType::ImmediateOrCancel, 1_000, 4).unwrap();
+        assert_eq!(position_of(&mut data, t).0, 4);
+        let ask = |lots, id| params(OrderSide::Sell, OrderType::Limit, 1_010, lots, true, id);
+        place(&mut data, t, &ask(3, 1)).unwrap();
+        let before = data.clone();
+        assert_eq!(place(&mut data, t, &ask(2, 2)), Err(PerpError::ReduceOnlyViolation));
+        assert!(data == before, "the rejection changed nothing");
+        place(&mut data, t, &ask(1, 3)).unwrap();
+        // An IOC reduce-only does not rest: only the position bounds it.
+        let ioc = params(OrderSide::Sell, OrderType::ImmediateOrCancel, 990, 4, true, 4);
+        assert_eq!(place(&mut data, t, &ioc).unwrap().filled_lots, 0, "no bids to hit");
+        assert_consistent(&mut data);
     }
 
     #[test]
