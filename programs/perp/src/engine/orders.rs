@@ -601,10 +601,6 @@ mod tests {
         OrderParams { side, order_type, price: price_quote * PRICE, base_lots, reduce_only, client_order_id }
     }
 
-    fn place(data: &mut [u8], seat: u32, params: &OrderParams) -> core::result::Result<PlaceOutcome, PerpError> {
-        place_order(&mut tm::view(data).unwrap(), seat, params)
-    }
-
     fn reduce_only(
         data: &mut [u8],
         seat: u32,
@@ -613,7 +609,7 @@ mod tests {
         price_quote: u64,
         lots: u64,
     ) -> core::result::Result<PlaceOutcome, PerpError> {
-        place(data, seat, &params(side, order_type, price_quote, lots, true, 7))
+        tm::place(data, seat, &params(side, order_type, price_quote, lots, true, 7))
     }
 
     fn seat_of(data: &mut [u8], seat: u32) -> Seat {
@@ -1019,7 +1015,7 @@ mod tests {
         // A market order needs a worst price; the rejection changes nothing.
         let before = data.clone();
         assert_eq!(
-            place(&mut data, t, &params(OrderSide::Buy, OrderType::Market, 0, 5, false, 1)),
+            tm::place(&mut data, t, &params(OrderSide::Buy, OrderType::Market, 0, 5, false, 1)),
             Err(PerpError::MissingWorstPrice)
         );
         assert!(data == before);
@@ -1031,7 +1027,7 @@ mod tests {
         // The worst price need not be on the tick nor in the price band (it only limits).
         let mut off_tick = params(OrderSide::Buy, OrderType::Market, 0, 1, false, 1);
         off_tick.price = 1_030 * PRICE + PRICE / 2;
-        let out = place(&mut data, t, &off_tick).unwrap();
+        let out = tm::place(&mut data, t, &off_tick).unwrap();
         assert_eq!(fill_summary(&out), vec![(a, 2, 7, 1_030, 1)]);
         let out = tm::order(&mut data, t, OrderSide::Buy, OrderType::Market, 5_000, 5).unwrap();
         assert_eq!(fill_summary(&out), vec![(a, 2, 7, 1_030, 2)]);
@@ -1056,12 +1052,12 @@ mod tests {
         ];
         for (p, error) in cases {
             let before = data.clone();
-            assert_eq!(place(&mut data, t, &p), Err(error), "{p:?}");
+            assert_eq!(tm::place(&mut data, t, &p), Err(error), "{p:?}");
             assert!(data == before, "{p:?}");
         }
         let mut off_tick = params(OrderSide::Buy, OrderType::Limit, 1_000, 1, false, 1);
         off_tick.price += PRICE / 2;
-        assert_eq!(place(&mut data, t, &off_tick), Err(PerpError::PriceNotOnTick));
+        assert_eq!(tm::place(&mut data, t, &off_tick), Err(PerpError::PriceNotOnTick));
         // The band edges and the minimum notional are accepted.
         tm::order(&mut data, t, OrderSide::Buy, OrderType::Limit, 900, 2).unwrap();
         tm::order(&mut data, t, OrderSide::Sell, OrderType::Limit, 1_100, 1).unwrap();
@@ -1290,14 +1286,14 @@ mod tests {
         tm::order(&mut data, t, OrderSide::Buy, OrderType::ImmediateOrCancel, 1_000, 4).unwrap();
         assert_eq!(position_of(&mut data, t).0, 4);
         let ask = |lots, id| params(OrderSide::Sell, OrderType::Limit, 1_010, lots, true, id);
-        place(&mut data, t, &ask(3, 1)).unwrap();
+        tm::place(&mut data, t, &ask(3, 1)).unwrap();
         let before = data.clone();
-        assert_eq!(place(&mut data, t, &ask(2, 2)), Err(PerpError::ReduceOnlyViolation));
+        assert_eq!(tm::place(&mut data, t, &ask(2, 2)), Err(PerpError::ReduceOnlyViolation));
         assert!(data == before, "the rejection changed nothing");
-        place(&mut data, t, &ask(1, 3)).unwrap();
+        tm::place(&mut data, t, &ask(1, 3)).unwrap();
         // An IOC reduce-only does not rest: only the position bounds it.
         let ioc = params(OrderSide::Sell, OrderType::ImmediateOrCancel, 990, 4, true, 4);
-        assert_eq!(place(&mut data, t, &ioc).unwrap().filled_lots, 0, "no bids to hit");
+        assert_eq!(tm::place(&mut data, t, &ioc).unwrap().filled_lots, 0, "no bids to hit");
         assert_consistent(&mut data);
     }
 
@@ -1607,7 +1603,7 @@ mod tests {
                         }
                         (seqs, seats.iter().map(|s| view.seats[*s as usize].base_lots).collect())
                     };
-                    place(&mut data, taker, params).map(|out| {
+                    tm::place(&mut data, taker, params).map(|out| {
                         check_outcome(&mut data, taker, params, &out, &reduce_only_seqs);
 
                         // Reduce-only: the taker's position, and that of a maker filled only

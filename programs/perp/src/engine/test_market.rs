@@ -82,7 +82,12 @@ pub fn order_with_id(
         reduce_only: false,
         client_order_id,
     };
-    place_order(&mut view(data)?, seat, &params)
+    place(data, seat, &params)
+}
+
+/// Places `params` for `seat` (the engine's `place_order` on the account's bytes).
+pub fn place(data: &mut [u8], seat: u32, params: &OrderParams) -> Result<PlaceOutcome, PerpError> {
+    place_order(&mut view(data)?, seat, params)
 }
 
 /// An order of `lots` at `price_quote` (client order id 7).
