@@ -233,11 +233,12 @@ fn cancel_accounts(owner: &Pubkey, sub_account_id: u16, market: &Pubkey) -> perp
 }
 
 pub fn cancel_order(owner: &Pubkey, sub_account_id: u16, market: &Pubkey, client_order_id: u64) -> Instruction {
-    build(cancel_accounts(owner, sub_account_id, market), perp::instruction::CancelOrder { client_order_id })
+    let client_order_id = Some(client_order_id);
+    build(cancel_accounts(owner, sub_account_id, market), perp::instruction::CancelOrders { client_order_id })
 }
 
 pub fn cancel_all_orders(owner: &Pubkey, sub_account_id: u16, market: &Pubkey) -> Instruction {
-    build(cancel_accounts(owner, sub_account_id, market), perp::instruction::CancelAllOrders {})
+    build(cancel_accounts(owner, sub_account_id, market), perp::instruction::CancelOrders { client_order_id: None })
 }
 
 /// Permissionless funding crank: samples the premium, applies a due interval.
@@ -262,4 +263,49 @@ pub fn settle_funding(trader: &Pubkey, markets: &[Pubkey]) -> Instruction {
         perp::instruction::SettleFunding {},
     );
     with_markets(ix, markets)
+}
+
+/// Permissionless liquidation: the liquidator's account (`liquidator_owner`'s sub-account
+/// `liquidator_sub_account`) takes over part of `liquidated`'s position in `market`, after its
+/// orders there are cancelled (where it holds only orders, only that).
+/// `margin_set` is `state::liquidation_markets` of both accounts, each market with its oracle.
+pub fn liquidate(
+    liquidator_owner: &Pubkey,
+    liquidator_sub_account: u16,
+    liquidated: &Pubkey,
+    market: &Pubkey,
+    oracle: &Pubkey,
+    margin_set: &[(Pubkey, Pubkey)],
+) -> Instruction {
+    let ix = build(
+        perp::accounts::Liquidate {
+            liquidator_owner: *liquidator_owner,
+            exchange: pda::exchange(),
+            liquidator: pda::trader(liquidator_owner, liquidator_sub_account),
+            liquidated: *liquidated,
+            market: *market,
+            oracle: *oracle,
+            vault: pda::vault(),
+            insurance_vault: pda::insurance_vault(),
+            token_program: token_program(),
+        },
+        perp::instruction::Liquidate {},
+    );
+    with_margin_set(ix, margin_set)
+}
+
+/// Permissionless bankruptcy resolution of `trader` (an account below zero equity);
+/// `margin_set` is all of its markets with their oracles, in its slot order.
+pub fn resolve_bankruptcy(trader: &Pubkey, margin_set: &[(Pubkey, Pubkey)]) -> Instruction {
+    let ix = build(
+        perp::accounts::ResolveBankruptcy {
+            exchange: pda::exchange(),
+            trader: *trader,
+            vault: pda::vault(),
+            insurance_vault: pda::insurance_vault(),
+            token_program: token_program(),
+        },
+        perp::instruction::ResolveBankruptcy {},
+    );
+    with_margin_set(ix, margin_set)
 }

@@ -5,6 +5,7 @@ pub mod chain;
 pub mod events;
 pub mod instructions;
 pub mod pda;
+pub mod risk;
 pub mod rpc;
 pub mod views;
 

@@ -1,29 +1,85 @@
 //! The JSON-RPC backend of `Chain` (solana-rpc-client), with retries and backoff.
-use std::time::Duration;
+//!
+//! Sending never depends on how fast the node is. A transaction is sent once with preflight
+//! (so a program error comes back at once, with its code), then followed by its signature
+//! status, and its outcome read back from the node's history:
+//! - while its blockhash is valid and it has not landed, the same signed transaction is resent
+//!   (at most one copy can land; a fork that was dropped just needs it again);
+//! - once the block height passes the blockhash's last valid height without it landing, it can
+//!   never land, so it is signed again with a new blockhash;
+//! - a confirmed transaction's logs are asked for until the node serves them. A node may serve a
+//!   confirmed transaction only once its slot is rooted, so the wait is bounded in slots (the
+//!   root passing the transaction's slot by `HISTORY_SLACK_SLOTS`), not in seconds;
+//! - a node that makes no new block for `STALL_TIMEOUT` is reported as stalled.
+use std::time::{Duration, Instant};
 
 use solana_account_decoder_client_types::UiAccountEncoding;
-use solana_commitment_config::CommitmentConfig;
+use solana_commitment_config::{CommitmentConfig, CommitmentLevel};
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
-use solana_rpc_client_api::config::{RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcTransactionConfig};
+use solana_rpc_client_api::client_error::{Error as ClientError, ErrorKind as ClientErrorKind};
+use solana_rpc_client_api::config::{
+    RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSendTransactionConfig, RpcTransactionConfig,
+};
 use solana_rpc_client_api::filter::{Memcmp, RpcFilterType};
 use solana_sdk::account::Account;
+use solana_sdk::hash::Hash;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
-use solana_sdk::transaction::Transaction;
+use solana_sdk::transaction::{Transaction, TransactionError};
 use solana_transaction_status_client_types::{option_serializer::OptionSerializer, UiTransactionEncoding};
 
 use crate::chain::{Chain, TxOutcome};
 
-/// Attempts for a transaction that fails before reaching the program (blockhash not yet known,
-/// node warming up); a transaction the program rejects is never retried.
+/// Attempts at a transaction: sends that fail before reaching the program (blockhash not yet
+/// known, node warming up) and signings whose blockhash expired without landing. A transaction
+/// the program rejects is never retried.
 pub const SEND_ATTEMPTS: u32 = 8;
-/// Attempts to read a just-confirmed transaction back from the node's history (100 ms apart).
-pub const HISTORY_ATTEMPTS: u32 = 50;
+/// How often a sent transaction's status is polled.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(200);
+/// How often a transaction that has not landed yet is sent again (same signature).
+pub const RESEND_INTERVAL: Duration = Duration::from_secs(2);
+/// Slots past a confirmed transaction's slot by which the node's root may go before a node that
+/// still serves no history for it is reported (it serves rooted transactions at the latest).
+pub const HISTORY_SLACK_SLOTS: u64 = 64;
+/// Wall time without a new block after which the node is reported as stalled.
+pub const STALL_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub struct RpcChain {
     pub rpc: RpcClient,
     pub payer: Keypair,
+}
+
+/// Where a sent transaction ended up.
+enum Followed {
+    /// Landed and confirmed; its program logs.
+    Landed(Vec<String>),
+    /// Landed and failed.
+    Failed(TransactionError),
+    /// Its blockhash expired without it landing: it can never land now.
+    Expired,
+}
+
+/// Detects a node that makes no new block.
+struct StallGuard {
+    height: u64,
+    since: Instant,
+}
+
+impl StallGuard {
+    fn new() -> Self {
+        Self { height: 0, since: Instant::now() }
+    }
+
+    fn observe(&mut self, height: u64) -> anyhow::Result<()> {
+        if height > self.height {
+            self.height = height;
+            self.since = Instant::now();
+        } else if self.since.elapsed() > STALL_TIMEOUT {
+            anyhow::bail!("the node made no new block for {} s (block height {height})", STALL_TIMEOUT.as_secs());
+        }
+        Ok(())
+    }
 }
 
 impl RpcChain {
@@ -31,31 +87,97 @@ impl RpcChain {
         Self { rpc: RpcClient::new_with_commitment(url, CommitmentConfig::confirmed()), payer }
     }
 
-    /// The program logs of a confirmed transaction. The node records a transaction's status a
-    /// moment after confirming it, so a missing transaction is asked for again.
-    pub async fn transaction_logs(&self, signature: &Signature) -> anyhow::Result<Vec<String>> {
+    /// The program logs of a transaction if the node serves it from its history (at confirmed
+    /// commitment), `None` while it does not (yet).
+    pub async fn transaction_logs(&self, signature: &Signature) -> anyhow::Result<Option<Vec<String>>> {
         let config = RpcTransactionConfig {
             encoding: Some(UiTransactionEncoding::Base64),
             commitment: Some(CommitmentConfig::confirmed()),
             max_supported_transaction_version: Some(0),
         };
-        let mut attempt = 1;
-        let tx = loop {
-            match self.rpc.get_transaction_with_config(signature, config).await {
-                Ok(tx) => break tx,
-                Err(e) if attempt < HISTORY_ATTEMPTS => {
-                    tracing::debug!(attempt, error = %e, "transaction not in history yet");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(anyhow::anyhow!("logs of {signature}: {e}")),
+        // The node answers `null` for a transaction it does not serve; the client reports that
+        // as an error of its own, which is told apart from a failed request by asking again.
+        match self.rpc.get_transaction_with_config(signature, config).await {
+            Ok(tx) => Ok(Some(match tx.transaction.meta.map(|m| m.log_messages) {
+                Some(OptionSerializer::Some(logs)) => logs,
+                _ => Vec::new(),
+            })),
+            Err(e) => {
+                tracing::debug!(%signature, error = %e, "transaction not served from history yet");
+                Ok(None)
             }
+        }
+    }
+
+    /// A blockhash and the last block height at which a transaction using it can land.
+    async fn blockhash(&self) -> Result<(Hash, u64), ClientError> {
+        self.rpc.get_latest_blockhash_with_commitment(CommitmentConfig::confirmed()).await
+    }
+
+    /// Sends `tx`; `preflight` simulates it first, so a program error is returned at once.
+    async fn submit(&self, tx: &Transaction, preflight: bool) -> Result<Signature, ClientError> {
+        let config = RpcSendTransactionConfig {
+            skip_preflight: !preflight,
+            preflight_commitment: Some(CommitmentLevel::Confirmed),
+            ..RpcSendTransactionConfig::default()
         };
-        let logs = match tx.transaction.meta.map(|m| m.log_messages) {
-            Some(OptionSerializer::Some(logs)) => logs,
-            _ => Vec::new(),
-        };
-        Ok(logs)
+        self.rpc.send_transaction_with_config(tx, config).await
+    }
+
+    /// Follows a sent transaction until it lands (and its logs are served), fails, or expires.
+    /// Requests that fail on the way are asked again; only a stalled node ends the wait.
+    async fn follow(&self, tx: &Transaction, last_valid_height: u64) -> anyhow::Result<Followed> {
+        let signature = tx.signatures[0];
+        let mut stall = StallGuard::new();
+        let mut last_send = Instant::now();
+        loop {
+            tokio::time::sleep(POLL_INTERVAL).await;
+            let height = match self.rpc.get_block_height_with_commitment(CommitmentConfig::confirmed()).await {
+                Ok(height) => height,
+                Err(e) => {
+                    tracing::debug!(error = %e, "block height not read; asking again");
+                    stall.observe(stall.height)?;
+                    continue;
+                }
+            };
+            stall.observe(height)?;
+            let status = match self.rpc.get_signature_statuses(&[signature]).await {
+                Ok(mut response) => response.value.pop().flatten(),
+                Err(e) => {
+                    tracing::debug!(error = %e, "signature status not read; asking again");
+                    continue;
+                }
+            };
+            match status {
+                Some(status) if status.satisfies_commitment(CommitmentConfig::confirmed()) => {
+                    if let Some(err) = status.err {
+                        return Ok(Followed::Failed(err));
+                    }
+                    if let Some(logs) = self.transaction_logs(&signature).await? {
+                        return Ok(Followed::Landed(logs));
+                    }
+                    let root = self.rpc.get_slot_with_commitment(CommitmentConfig::finalized()).await.unwrap_or(0);
+                    if root >= status.slot.saturating_add(HISTORY_SLACK_SLOTS) {
+                        anyhow::bail!(
+                            "{signature} confirmed in slot {} but the node serves no history for it (root {root}):                              is transaction history enabled?",
+                            status.slot
+                        );
+                    }
+                }
+                // Processed, not yet confirmed: wait.
+                Some(_) => {}
+                None if height > last_valid_height => return Ok(Followed::Expired),
+                None => {
+                    if last_send.elapsed() >= RESEND_INTERVAL {
+                        tracing::debug!(%signature, "not landed yet; sending again");
+                        if let Err(e) = self.submit(tx, false).await {
+                            tracing::debug!(%signature, error = %e, "resend failed");
+                        }
+                        last_send = Instant::now();
+                    }
+                }
+            }
+        }
     }
 
     /// All program accounts of `size` bytes whose bytes at `offset` equal `bytes`.
@@ -87,14 +209,19 @@ impl RpcChain {
     }
 }
 
-/// Whether a send error is about the transaction never reaching the program (worth retrying).
-fn is_transient(error: &solana_rpc_client_api::client_error::Error) -> bool {
-    let text = error.to_string();
-    text.contains("Blockhash not found")
-        || text.contains("BlockhashNotFound")
-        || text.contains("Node is behind")
-        || text.contains("unable to confirm")
-        || text.contains("error sending request")
+/// Whether a send error is about the transaction never reaching the program (worth retrying): the
+/// node did not know the blockhash yet, was behind, or could not be reached.
+fn is_transient(error: &ClientError) -> bool {
+    if matches!(error.get_transaction_error(), Some(TransactionError::BlockhashNotFound)) {
+        return true;
+    }
+    match error.kind() {
+        ClientErrorKind::Io(_) | ClientErrorKind::Reqwest(_) => true,
+        _ => {
+            let text = error.to_string();
+            text.contains("Blockhash not found") || text.contains("Node is behind")
+        }
+    }
 }
 
 impl Chain for RpcChain {
@@ -108,21 +235,32 @@ impl Chain for RpcChain {
         let mut delay = Duration::from_millis(200);
         let mut attempt = 1;
         loop {
-            let blockhash = self.rpc.get_latest_blockhash().await?;
-            let tx = Transaction::new_signed_with_payer(ixs, Some(&self.payer.pubkey()), &all, blockhash);
-            match self.rpc.send_and_confirm_transaction(&tx).await {
-                Ok(signature) => {
-                    let logs = self.transaction_logs(&signature).await?;
-                    return Ok(TxOutcome { signature, logs });
+            let sent = match self.blockhash().await {
+                Ok((blockhash, last_valid_height)) => {
+                    let tx = Transaction::new_signed_with_payer(ixs, Some(&self.payer.pubkey()), &all, blockhash);
+                    self.submit(&tx, true).await.map(|_| (tx, last_valid_height))
                 }
+                Err(e) => Err(e),
+            };
+            match sent {
+                Ok((tx, last_valid_height)) => match self.follow(&tx, last_valid_height).await? {
+                    Followed::Landed(logs) => return Ok(TxOutcome { signature: tx.signatures[0], logs }),
+                    Followed::Failed(err) => return Err(ClientError::from(err).into()),
+                    Followed::Expired if attempt < SEND_ATTEMPTS => {
+                        tracing::warn!(signature = %tx.signatures[0], attempt, "blockhash expired before landing; signing again");
+                    }
+                    Followed::Expired => {
+                        anyhow::bail!("{} expired {attempt} times without landing", tx.signatures[0])
+                    }
+                },
                 Err(e) if attempt < SEND_ATTEMPTS && is_transient(&e) => {
                     tracing::debug!(attempt, error = %e, "transient send failure; retrying");
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(3));
-                    attempt += 1;
                 }
                 Err(e) => return Err(e.into()),
             }
+            attempt += 1;
         }
     }
 

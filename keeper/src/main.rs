@@ -31,12 +31,19 @@ enum Command {
     },
 }
 
+/// The log filter when RUST_LOG is not set.
+const DEFAULT_LOG_FILTER: &str = "off,perp_keeper=info,perp_migrations=info,perp_client=warn";
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Quiet by default: the keeper's own progress and every warning of ours; dependencies
+    // (Agave, tarpc, rocksdb bindings) log only when RUST_LOG asks for them.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,solana=warn,agave=warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER)),
         )
         .init();
     match Cli::parse().command {
@@ -73,6 +80,7 @@ async fn run_validator(config: &Config, rpc_port: u16) -> anyhow::Result<()> {
     print!("{}", describe_chain(&mut net.chain(), &markets).await?);
     println!("rpc              {}", net.validator.rpc_url());
     println!("websocket        {}", net.validator.rpc_pubsub_url());
+    println!("ledger           {}", net.ledger.path().display());
     println!("collateral mint authority (localnet only): {:?}", net.deployment.mint_authority.to_bytes());
     println!("oracle authority (localnet only):          {:?}", net.deployment.oracle_authority.to_bytes());
     tracing::info!("running; Ctrl-C stops the validator");

@@ -28,6 +28,22 @@ fn localnet_prints_the_exchange_and_its_markets() {
 }
 
 #[test]
+fn localnet_is_quiet_by_default() {
+    // No RUST_LOG: the keeper's own lines only; dependencies (Agave, tarpc) log only when asked.
+    let out = Command::new(env!("CARGO_BIN_EXE_perp-keeper"))
+        .env_remove("RUST_LOG")
+        .env("RUST_BACKTRACE", "1")
+        .arg("localnet")
+        .output()
+        .expect("run perp-keeper");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let foreign: Vec<&str> = stderr.lines().filter(|line| !line.contains(" perp_keeper:")).collect();
+    assert!(foreign.is_empty(), "dependency output without RUST_LOG:\n{}", foreign.join("\n"));
+    assert!(stderr.lines().count() <= 4, "{stderr}");
+}
+
+#[test]
 fn a_bad_config_is_refused_with_its_reason() {
     let dir = std::env::temp_dir().join(format!("perp-keeper-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -63,6 +79,10 @@ async fn localnet_validator_serves_rpc_until_ctrl_c() {
     let ws_port = format!(":{}", port + 1);
     assert!(websocket.starts_with("websocket") && websocket.trim_end_matches('/').ends_with(&ws_port), "{websocket}");
     assert!(printed.contains("market BTC-PERP"), "{printed}");
+    // The ledger lives in a temporary folder of its own, removed when the validator stops.
+    let ledger = lines.next().unwrap().unwrap();
+    let ledger = std::path::PathBuf::from(ledger.strip_prefix("ledger").expect("ledger line").trim());
+    assert!(ledger.starts_with(std::env::temp_dir()) && ledger.is_dir(), "{}", ledger.display());
 
     // Any client can use it: the exchange is there over JSON-RPC.
     let mut chain = RpcChain::new(rpc_url, Keypair::new());
@@ -74,6 +94,7 @@ async fn localnet_validator_serves_rpc_until_ctrl_c() {
     assert!(status.success());
     let exit = child.0.wait().unwrap();
     assert!(exit.success(), "{exit:?}");
+    assert!(!ledger.exists(), "ledger left behind at {}", ledger.display());
 }
 
 /// The validator process, killed if the test fails before it stops it.

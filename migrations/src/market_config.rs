@@ -34,6 +34,12 @@ pub struct MarketToml {
     pub fee_insurance_share_ppm: u32,
     pub liquidation_penalty_ppm: u32,
     pub liquidation_insurance_share_ppm: u32,
+    /// Liquidation restores maintenance plus this ratio of the remaining notional.
+    pub liquidation_buffer_ppm: u32,
+    /// Most the insurance fund pays into one bankrupt account, whole quote units (0 or absent:
+    /// no cap).
+    #[serde(default)]
+    pub insurance_cap_per_event_quote: u64,
     pub funding_interval_secs: u32,
     pub funding_cap: i64,
     pub funding_interest_8h: i64,
@@ -118,6 +124,8 @@ impl MarketToml {
             fee_insurance_share_ppm: self.fee_insurance_share_ppm,
             liquidation_penalty_ppm: self.liquidation_penalty_ppm,
             liquidation_insurance_share_ppm: self.liquidation_insurance_share_ppm,
+            liquidation_buffer_ppm: self.liquidation_buffer_ppm,
+            insurance_cap_per_event: quote_units(self.insurance_cap_per_event_quote, "insurance_cap_per_event_quote")?,
             funding_interval_secs: self.funding_interval_secs,
             funding_cap: self.funding_cap,
             funding_interest_8h: self.funding_interest_8h,

@@ -13,12 +13,16 @@ use crate::bootstrap::{self, Deployment};
 use crate::config::Config;
 use crate::native;
 
-/// A running validator with the exchange bootstrapped on it.
+/// A running validator with the exchange bootstrapped on it. Dropping it stops the validator,
+/// then removes its ledger (fields drop in declaration order).
 pub struct LocalValidator {
     pub validator: TestValidator,
     /// Holds the genesis SOL; pays for everything the localnet does.
     pub payer: Keypair,
     pub deployment: Deployment,
+    /// The validator's ledger: a temporary folder of its own (under the system's temp dir),
+    /// removed when the validator stops.
+    pub ledger: tempfile::TempDir,
 }
 
 impl LocalValidator {
@@ -58,6 +62,10 @@ impl LocalValidator {
         if let Some(port) = rpc_port {
             genesis.rpc_port(port);
         }
+        // Left to itself, TestValidator puts its ledger under its crate's source folder (in
+        // cargo's registry), where a killed run leaves it behind.
+        let ledger = tempfile::Builder::new().prefix("perp-validator-ledger-").tempdir()?;
+        genesis.ledger_path(ledger.path());
         let (validator, payer) = genesis.start_async().await;
         if !sbf {
             register_builtin(&validator, perp::ID);
@@ -65,7 +73,7 @@ impl LocalValidator {
 
         let mut chain = RpcChain::new(validator.rpc_url(), payer.insecure_clone());
         let deployment = bootstrap::bootstrap_with_new_mint(&mut chain, config).await?;
-        Ok(Self { validator, payer, deployment })
+        Ok(Self { validator, payer, deployment, ledger })
     }
 
     /// A `Chain` over this validator's JSON-RPC, paying with the genesis keypair.

@@ -1,11 +1,13 @@
 //! Test harness on the in-process validator: the embedded localnet plus funded traders, error
 //! matching and state snapshots. Tests drive the program only through `perp-client` builders.
 pub mod errors;
+pub mod liquidation;
 pub mod markets;
 pub mod snapshot;
 pub mod traders;
 
 pub use errors::*;
+pub use liquidation::*;
 pub use markets::*;
 pub use snapshot::*;
 pub use traders::*;
@@ -14,5 +16,12 @@ pub use traders::*;
 /// create their own).
 pub async fn localnet() -> perp_migrations::localnet::Localnet {
     let config = perp_migrations::config::Config::localnet_default().without_markets();
+    perp_migrations::localnet::Localnet::start(&config).await.expect("localnet")
+}
+
+/// The embedded localnet with an insurance fund of `quote` (0: none) and no markets.
+pub async fn localnet_with_insurance(quote: u64) -> perp_migrations::localnet::Localnet {
+    let mut config = perp_migrations::config::Config::localnet_default().without_markets();
+    config.exchange.insurance_fund = quote;
     perp_migrations::localnet::Localnet::start(&config).await.expect("localnet")
 }

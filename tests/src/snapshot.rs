@@ -24,8 +24,10 @@ pub async fn assert_ledger_balances(net: &mut Localnet, traders: &[(Pubkey, u16)
 
 /// Money rules 1 to 3 with markets: the vault holds the traders' collateral, the fee pool, and
 /// what the markets hold on the books (seats' unsettled quote, cost bases and deposits, settled
-/// funding); the sums the market headers keep match their seats; long base == short base; the
-/// funding settled plus the funding pending over all seats is zero (the dust already left).
+/// funding, the insurance position's cost basis and unsettled quote); the sums the market headers
+/// keep match their seats; long base == short base (seats and the insurance position); the
+/// funding settled plus the funding pending over all seats and the insurance position is zero
+/// (the dust already left).
 pub async fn assert_books_balance(net: &mut Localnet, traders: &[(Pubkey, u16)], markets: &[Pubkey]) {
     let exchange = net.exchange().await.expect("exchange");
     let vault = net.token_balance(&exchange.vault).await.expect("vault");
@@ -62,6 +64,10 @@ pub async fn assert_books_balance(net: &mut Localnet, traders: &[(Pubkey, u16)],
             (unsettled, entry, deposits),
             "market sums"
         );
+        // The insurance fund's position (ADL's counterparty) is part of both sides and of funding.
+        long += h.insurance.base_lots.max(0);
+        short += (-h.insurance.base_lots).max(0);
+        pending_funding += perp::engine::adl::insurance_pending_funding(&h).unwrap();
         assert_eq!(long, short, "money rule 2: long base == short base");
         assert_eq!(h.funding_settled_net + pending_funding, 0, "money rule 3: funding is zero-sum");
         assert_eq!(h.open_interest_lots as i64, long, "open interest");

@@ -5,7 +5,7 @@
 //! written there as tab-separated values (`scripts/compute-units.sh` merges a native and an SBF
 //! run into docs/compute-units.md).
 use perp::engine::orders::{OrderSide::*, OrderType, MAX_CANCELS_PER_ORDER, MAX_FILLS_PER_ORDER};
-use perp::events::{FundingApplied, OrderCancelled, OrderFilled};
+use perp::events::{AdlEventRecorded, FundingApplied, OrderCancelled, OrderFilled};
 use perp::state::{MarketStatus, PAUSE_TRADING};
 use perp::OrderParams;
 use perp_client::chain::{Chain, TxOutcome};
@@ -151,7 +151,7 @@ async fn every_instruction_within_the_compute_and_size_limits() {
         .await;
     assert_eq!(events::decode::<OrderCancelled>(&out.logs).len(), 1, "the worst bid was evicted");
     let ix = instructions::cancel_order(&w, 0, &m0.address, 77);
-    table.measure(&mut net, "cancel_order", "in a 1,024-order side", &[ix], &[&whale.owner]).await;
+    table.measure(&mut net, "cancel_orders", "one order, in a 1,024-order side", &[ix], &[&whale.owner]).await;
 
     // Asks for the takes: 73 two-lot asks from three makers, 1,001 to 1,040.
     let mut ask_makers = Vec::new();
@@ -185,7 +185,7 @@ async fn every_instruction_within_the_compute_and_size_limits() {
     let bids: Vec<_> = (0..32u64).map(|i| limit(Buy, 990 - i, 2, 100 + i)).collect();
     rest_orders(&mut net, &whale, &m1, &bids).await;
     let ix = instructions::cancel_all_orders(&w, 0, &m1.address);
-    table.measure(&mut net, "cancel_all_orders", "32 orders", &[ix], &[&whale.owner]).await;
+    table.measure(&mut net, "cancel_orders", "all: 32 orders", &[ix], &[&whale.owner]).await;
 
     // Funding at a boundary on the full book (impact walks on both sides, dust to insurance).
     let now = net.clock().await.unwrap().unix_timestamp;
@@ -195,6 +195,60 @@ async fn every_instruction_within_the_compute_and_size_limits() {
     let out = table.measure(&mut net, "update_funding", "interval applied, 1,024-order side", &[ix], &[]).await;
     let applied = events::decode::<FundingApplied>(&out.logs);
     assert_eq!(applied.len(), 1, "{:#?}", out.logs);
+
+    // The waterfall, at its worst over 8 markets. `victim` holds 100 lots in each (bought from
+    // `dealer`) on 120 quote, and 32 resting bids in the second market.
+    let victim = funded_trader(&mut net, 120).await;
+    for m in &markets {
+        move_price(&mut net, m, 1_000).await;
+    }
+    for m in &markets {
+        order(&mut net, &dealer, m, limit(Sell, 1_000, 100, 5)).await.unwrap();
+        order(&mut net, &victim, m, ioc(Buy, 1_000, 100, 5)).await.unwrap();
+    }
+    let bids: Vec<_> = (0..32u64).map(|i| limit(Buy, 990 - i, 2, 300 + i)).collect();
+    rest_orders(&mut net, &victim, &m1, &bids).await;
+    // A 12% drop everywhere: equity 24 < 35.2 maintenance, not below zero.
+    for m in &markets {
+        move_price(&mut net, m, 880).await;
+    }
+    let ix = liquidate_instruction(&mut net, &whale, &victim, &m1).await;
+    let case = "32 cancels, then the whole position there; 8 markets priced (the same 8 for both accounts)";
+    let out = table.measure(&mut net, "liquidate", case, &[ix], &[&whale.owner]).await;
+    assert_eq!(events::decode::<OrderCancelled>(&out.logs).len(), 32);
+    // Still below maintenance: the whale liquidates in the first market too.
+    let ix = liquidate_instruction(&mut net, &whale, &victim, &m0).await;
+    table
+        .measure(
+            &mut net,
+            "liquidate",
+            "8 markets priced (the same 8 for both accounts), the whole position",
+            &[ix],
+            &[&whale.owner],
+        )
+        .await;
+    // A gap to 700: below zero equity. A per-event cap of 1 quote on one of its markets limits
+    // the fund's draw, so ADL takes the rest in every market.
+    for m in &markets {
+        move_price(&mut net, m, 700).await;
+    }
+    let m7 = markets[MARKETS - 1].clone();
+    let capped = perp::MarketConfig { insurance_cap_per_event: QUOTE, ..default_config(m7.oracle) };
+    let ix = instructions::update_market(&admin.pubkey(), &m7.address, capped, MarketStatus::Active);
+    net.send(&[ix], &[&admin]).await.unwrap();
+    let set = margin_set(&mut net, &victim, None).await;
+    let mut positions = 0;
+    for (m, _) in &set {
+        positions += usize::from(seat(&mut net, m, &victim).await.is_some_and(|s| s.base_lots != 0));
+    }
+    let ix = instructions::resolve_bankruptcy(&victim.trader(), &set);
+    let case = format!("{} markets priced, capped fund draw, {positions} positions closed into ADL", set.len());
+    let out = table.measure(&mut net, "resolve_bankruptcy", &case, &[ix], &[]).await;
+    assert_eq!(events::decode::<AdlEventRecorded>(&out.logs).len(), positions);
+    // The dealer (short in every market) applies the events on its next touch.
+    let dealer_markets: Vec<_> = margin_set(&mut net, &dealer, None).await.into_iter().map(|(m, _)| m).collect();
+    let ix = instructions::settle_funding(&dealer.trader(), &dealer_markets);
+    table.measure(&mut net, "settle_funding", "8 markets, an ADL event pending in most", &[ix], &[]).await;
 
     // Oracles.
     let now = net.clock().await.unwrap().unix_timestamp;

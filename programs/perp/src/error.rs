@@ -149,4 +149,22 @@ pub enum PerpError {
     FundingDue,
     #[msg("Oracle price is older than the one the market already holds")]
     OracleWentBack,
+    #[msg("Market account layout version is not the one this program reads")]
+    UnsupportedMarketLayout,
+    #[msg("Liquidation buffer must be at most the smallest initial-minus-maintenance gap of the brackets")]
+    InvalidLiquidationBuffer,
+    #[msg("Account is at or above maintenance margin: it cannot be liquidated")]
+    NotLiquidatable,
+    #[msg("Account equity is below zero: it needs bankruptcy resolution, not liquidation")]
+    AccountBankrupt,
+    #[msg("A trader account cannot liquidate itself")]
+    CannotLiquidateSelf,
+    #[msg("Account holds no position in this market")]
+    NoPositionToLiquidate,
+    #[msg("Liquidator would end below initial margin")]
+    LiquidatorBelowInitial,
+    #[msg("Account equity is not below zero: nothing to resolve")]
+    NotBankrupt,
+    #[msg("Seats have not applied an ADL event this one would overwrite: settle them first (settle_funding)")]
+    AdlBacklog,
 }

@@ -222,3 +222,89 @@ pub struct FundingApplied {
     pub open_interest_lots: u64,
     pub dust_to_insurance: u64,
 }
+
+/// A liquidation: the liquidator took `base_lots` of the liquidated account's position over at
+/// `transfer_price` (the oracle less, for a long, or plus, for a short, the liquidator's part of
+/// the penalty); the penalty is capped by the account's equity.
+#[event]
+pub struct Liquidated {
+    pub market: Pubkey,
+    pub liquidated: Pubkey,
+    pub liquidator: Pubkey,
+    /// The liquidated position before, lots (> 0 long).
+    pub position_lots_before: i64,
+    /// Lots and base (1e9) taken over.
+    pub base_lots: u64,
+    pub base: u64,
+    pub oracle_price: u64,
+    pub transfer_price: u64,
+    /// Notional taken over at the oracle, token units.
+    pub notional: u64,
+    pub penalty: u64,
+    pub penalty_to_liquidator: u64,
+    pub penalty_to_insurance: u64,
+    /// PnL the liquidated account realized on the lots taken over (at the oracle).
+    pub realized_pnl: i64,
+    pub equity_before: i64,
+    pub maintenance_before: u64,
+    pub equity_after: i64,
+    pub maintenance_after: u64,
+    pub insurance_fund_after: u64,
+}
+
+/// A seat applied pending ADL events of its side: it settled funding up to each event on its
+/// size then, and closed `base_lots` at the events' bankruptcy prices against the insurance
+/// position (the last event's price in `price`).
+#[event]
+pub struct AdlApplied {
+    pub market: Pubkey,
+    pub trader: Pubkey,
+    pub seat: u32,
+    pub events: u32,
+    pub last_event_seq: u64,
+    pub base_lots: u64,
+    /// Cash the closed lots moved at (> 0: received) and the PnL realized on them.
+    pub cash: i64,
+    pub price: u64,
+    pub realized_pnl: i64,
+    /// Funding settled up to the events (> 0: paid), and the funding the insurance position
+    /// handed back for the closed lots since their events (> 0: the insurance position paid).
+    pub funding_paid: i64,
+    pub insurance_funding_refund: i64,
+    /// The seat's position afterwards.
+    pub position_lots_after: i64,
+}
+
+/// A bankrupt account's position closed at its bankruptcy price into the insurance position,
+/// and the ADL event that makes the whole opposite side give up `closed_lots / side_lots` of
+/// every position at that price.
+#[event]
+pub struct AdlEventRecorded {
+    pub market: Pubkey,
+    pub bankrupt: Pubkey,
+    /// The bankrupt position (lots, > 0 long) and the share of the uncovered deficit it bore.
+    pub position_lots: i64,
+    pub deficit_share: u64,
+    pub bankruptcy_price: u64,
+    /// The opposite side's effective lots and the lots it gives up (the fraction f).
+    pub side_lots: u64,
+    pub closed_lots: u64,
+    /// The event's sequence number on the opposite side; none when that side has no seats (the
+    /// insurance position keeps the lots).
+    pub event_seq: Option<u64>,
+    /// The insurance position afterwards (lots, > 0 long).
+    pub insurance_position_lots: i64,
+}
+
+/// A bankruptcy resolved: the deficit, what the insurance fund paid in, and what ADL bore.
+#[event]
+pub struct BankruptcyResolved {
+    pub trader: Pubkey,
+    pub deficit: u64,
+    pub insurance_paid: u64,
+    pub uncovered: u64,
+    /// The insurance positions' results swept into (> 0) or out of the fund first.
+    pub insurance_swept: i64,
+    pub equity_after: i64,
+    pub insurance_fund_after: u64,
+}

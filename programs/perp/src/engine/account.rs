@@ -2,7 +2,9 @@
 //! (equity, maintenance, initial with open orders at their worst case, withdrawable).
 use anchor_lang::prelude::Pubkey;
 
+use crate::engine::adl::{apply_adl, effective_seat, AdlApplied};
 use crate::engine::funding::{pending_funding, settle_seat_funding};
+use crate::engine::orders::CancelRecord;
 use crate::error::PerpError;
 use crate::math::fixed::Rounding;
 use crate::math::position::{lots_value, Position};
@@ -47,6 +49,10 @@ pub struct SeatRisk {
 }
 
 pub fn seat_risk(header: &MarketHeader, seat: &Seat) -> Result<SeatRisk, PerpError> {
+    // Pending ADL counts at once (the program applies it on every touch; views read accounts as
+    // they are).
+    let (effective, _) = effective_seat(header, seat)?;
+    let seat = &effective;
     let price = header.oracle_price;
     let lot = header.lot_size;
     let position = Position { base_lots: seat.base_lots, quote_entry: seat.quote_entry };
@@ -149,10 +155,14 @@ impl AccountRisk {
 }
 
 /// What settling one of a trader's seats did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SettleRecord {
     pub market: Pubkey,
     pub seat: u32,
+    /// ADL events the seat applied first (boxed: rare, and large), and the reduce-only orders
+    /// that left trimmed.
+    pub adl: Option<Box<AdlApplied>>,
+    pub adl_cancels: Vec<CancelRecord>,
     /// Funding the seat settled first (> 0: paid).
     pub funding_paid: i64,
     /// Signed amount that entered the collateral.
@@ -172,6 +182,11 @@ pub fn settle_trader(
     let mut records = Vec::with_capacity(markets.len());
     for (key, view) in markets.iter_mut() {
         let Some(index) = trader.seat_in(key) else { continue };
+        if view.seat(index)?.trader != *trader_key {
+            return Err(PerpError::NoSeat);
+        }
+        let (adl, adl_cancels) = apply_adl(view, index)?;
+        let adl = adl.map(Box::new);
         let MarketView { header, seats, .. } = view;
         let seat = seats.get_mut(index as usize).filter(|s| s.trader == *trader_key).ok_or(PerpError::NoSeat)?;
         let funding_paid = settle_seat_funding(header, seat)?;
@@ -190,7 +205,15 @@ pub fn settle_trader(
         } else {
             None
         };
-        records.push(SettleRecord { market: *key, seat: index, funding_paid, settled, released_deposit });
+        records.push(SettleRecord {
+            market: *key,
+            seat: index,
+            adl,
+            adl_cancels,
+            funding_paid,
+            settled,
+            released_deposit,
+        });
     }
     Ok(records)
 }
@@ -238,13 +261,16 @@ pub fn claim_seat(
 }
 
 /// Token units a market holds on the exchange's books: seats' unsettled quote, cost bases and
-/// deposits, and settled funding not yet matched by its counterparties' settlement (money rule 1:
-/// vault = total collateral + fee pool + this, summed over markets).
+/// deposits, settled funding not yet matched by its counterparties' settlement, and the insurance
+/// position's cost basis and unsettled quote (money rule 1: vault = total collateral + fee pool +
+/// this, summed over markets).
 pub fn market_cash(header: &MarketHeader) -> Result<i64, PerpError> {
     let deposits: i64 = cast(header.sum_seat_deposits)?;
     header
         .sum_unsettled_quote
         .safe_add(header.sum_quote_entry)?
         .safe_add(deposits)?
-        .safe_add(header.funding_settled_net)
+        .safe_add(header.funding_settled_net)?
+        .safe_add(header.insurance.quote_entry)?
+        .safe_add(header.insurance.unsettled_quote)
 }

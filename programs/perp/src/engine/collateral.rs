@@ -47,10 +47,40 @@ pub fn deposit_insurance(ledger: &mut Ledger, amount: u64) -> Result<(), PerpErr
     Ok(())
 }
 
-/// Credits the insurance fund with what the exchange's own rules send it (fee shares, funding
-/// dust); the caller moves the tokens from the vault to the insurance vault.
-pub fn credit_insurance(ledger: &mut Ledger, amount: u64) -> Result<(), PerpError> {
-    ledger.insurance_fund = ledger.insurance_fund.safe_add(amount)?;
+/// Where money the exchange's own rules send to the insurance fund comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InsuranceSource {
+    /// The fund's share of trading fees.
+    Fees,
+    /// The fund's share of a liquidation penalty.
+    LiquidationPenalty,
+    /// Funding's rounding dust.
+    FundingDust,
+    /// Net gains of its positions in the markets.
+    Positions,
+}
+
+/// Credits the insurance fund with what the exchange's own rules send it, recording the source;
+/// the caller moves the tokens from the vault to the insurance vault.
+pub fn credit_insurance(ledger: &mut Ledger, source: InsuranceSource, amount: u64) -> Result<(), PerpError> {
+    let fund = ledger.insurance_fund.safe_add(amount)?;
+    let by_source = match source {
+        InsuranceSource::Fees => &mut ledger.insurance_from_fees,
+        InsuranceSource::LiquidationPenalty => &mut ledger.insurance_from_penalties,
+        InsuranceSource::FundingDust => &mut ledger.insurance_from_funding_dust,
+        InsuranceSource::Positions => &mut ledger.insurance_from_positions,
+    };
+    *by_source = by_source.safe_add(amount)?;
+    ledger.insurance_fund = fund;
+    Ok(())
+}
+
+/// Pays `amount` out of the insurance fund (a bankruptcy draw or its positions' losses); the
+/// caller moves the tokens from the insurance vault to the vault.
+pub fn draw_insurance(ledger: &mut Ledger, amount: u64) -> Result<(), PerpError> {
+    let fund = ledger.insurance_fund.safe_sub(amount)?;
+    ledger.insurance_drawn = ledger.insurance_drawn.safe_add(amount)?;
+    ledger.insurance_fund = fund;
     Ok(())
 }
 

@@ -3,11 +3,13 @@
 //! collateral and moves fees afterwards.
 use anchor_lang::prelude::*;
 
+use crate::engine::adl::{apply_pending_adl, AdlApplied};
 use crate::engine::funding::{fill_band, settle_seat_funding};
 use crate::error::PerpError;
 use crate::math::fixed::{apply_ppm, mul_div_u64, Rounding};
 use crate::math::position::{lot_notional, Position};
 use crate::math::safe::{cast, SafeMath};
+use crate::state::adl::side_of;
 use crate::state::book::{OrderNode, Side, NIL};
 use crate::state::market::{MarketStatus, MarketView, Seat, ASK_BIT, MAX_ORDERS_PER_SEAT};
 
@@ -126,6 +128,8 @@ pub struct PlaceOutcome {
     /// Fees charged (maker + taker), split between the fee pool and the insurance fund.
     pub fees_to_pool: u64,
     pub fees_to_insurance: u64,
+    /// Makers that applied pending ADL events before their fill: seat, trader, what it did.
+    pub maker_adl: Vec<(u32, Pubkey, AdlApplied)>,
 }
 
 /// Validates and places `params` for the trader in seat `taker_seat` at the cached oracle price,
@@ -286,6 +290,14 @@ fn match_against_book(
         if !crosses(params.side, params.price, node.price) {
             break;
         }
+        // A maker applies its pending ADL before anything reads its position.
+        if node.seat != taker_seat {
+            let MarketView { header, seats, .. } = &mut *market;
+            let maker = seats.get_mut(node.seat as usize).filter(|s| !s.is_free()).ok_or(PerpError::NoSeat)?;
+            if let Some(applied) = apply_pending_adl(header, maker)? {
+                outcome.maker_adl.push((node.seat, maker.trader, applied));
+            }
+        }
         let reason = if node.price < band_low || node.price > band_high {
             Some(CancelReason::OutsideFillBand)
         } else if node.seat == taker_seat {
@@ -370,14 +382,13 @@ fn fill(
 }
 
 /// Settles one seat's funding in place (see `engine::funding`); returns what it paid.
-fn settle_funding_of(market: &mut MarketView, seat_index: u32) -> core::result::Result<i64, PerpError> {
+pub fn settle_funding_of(market: &mut MarketView, seat_index: u32) -> core::result::Result<i64, PerpError> {
     let MarketView { header, seats, .. } = market;
     let seat = seats.get_mut(seat_index as usize).filter(|s| !s.is_free()).ok_or(PerpError::NoSeat)?;
     settle_seat_funding(header, seat)
 }
 
-/// Applies a fill to a seat's position and charges its fee; keeps the market's totals (sum of
-/// cost bases, sum of unsettled quote, open interest) in step. Returns the realized PnL.
+/// Applies a fill to a seat's position and charges its fee. Returns the realized PnL.
 fn apply_to_seat(
     market: &mut MarketView,
     seat_index: u32,
@@ -385,18 +396,48 @@ fn apply_to_seat(
     per_lot: u64,
     fee: u64,
 ) -> core::result::Result<i64, PerpError> {
-    let seat = market.seat_mut(seat_index)?;
+    let per_lot: i64 = cast(per_lot)?;
+    let cash = per_lot.safe_mul(delta_lots)?.checked_neg().ok_or(PerpError::MathOverflow)?;
+    let fee: i64 = cast(fee)?;
+    apply_trade_to_seat(market, seat_index, delta_lots, cash, fee.checked_neg().ok_or(PerpError::MathOverflow)?)
+}
+
+/// Applies a trade of `delta_lots` for the signed cash flow `cash` (see `Position::apply_trade`)
+/// to a seat, and adds `quote_delta` (a fee charged: negative; a penalty share received:
+/// positive) to its unsettled quote; keeps the market's totals (sum of cost bases, sum of
+/// unsettled quote, open interest, the sides' seat counts) in step. The seat's funding must be
+/// settled and its pending ADL applied first. Returns the realized PnL.
+pub fn apply_trade_to_seat(
+    market: &mut MarketView,
+    seat_index: u32,
+    delta_lots: i64,
+    cash: i64,
+    quote_delta: i64,
+) -> core::result::Result<i64, PerpError> {
+    let MarketView { header, seats, .. } = market;
+    let seat = seats.get_mut(seat_index as usize).filter(|s| !s.is_free()).ok_or(PerpError::NoSeat)?;
     let mut position = Position { base_lots: seat.base_lots, quote_entry: seat.quote_entry };
-    let (long_before, entry_before) = (seat.base_lots.max(0), seat.quote_entry);
-    let realized = position.apply_fill(delta_lots, per_lot)?;
-    let fee_signed: i64 = cast(fee)?;
-    let unsettled_delta = realized.safe_sub(fee_signed)?;
+    let (base_before, entry_before) = (seat.base_lots, seat.quote_entry);
+    let long_before = base_before.max(0);
+    let realized = position.apply_trade(delta_lots, cash)?;
+    let unsettled_delta = realized.safe_add(quote_delta)?;
     seat.base_lots = position.base_lots;
     seat.quote_entry = position.quote_entry;
     seat.unsettled_quote = seat.unsettled_quote.safe_add(unsettled_delta)?;
     seat.realized_pnl = seat.realized_pnl.safe_add(realized)?;
     let long_after = seat.base_lots.max(0);
-    let header = &mut *market.header;
+    // A position that leaves a side or joins one: the side's seat count (ADL waits for its
+    // seats), and a seat joining a side starts after the side's past events.
+    let (after, left) = (seat.base_lots, base_before != 0 && base_before.signum() != seat.base_lots.signum());
+    if left {
+        let side = &mut header.adl[side_of(base_before)];
+        side.seat_count = side.seat_count.safe_sub(1)?;
+    }
+    if after != 0 && after.signum() != base_before.signum() {
+        let side = &mut header.adl[side_of(after)];
+        side.seat_count = side.seat_count.safe_add(1)?;
+        seat.adl_seq = side.next_seq;
+    }
     header.sum_quote_entry = header.sum_quote_entry.safe_add(position.quote_entry.safe_sub(entry_before)?)?;
     header.sum_unsettled_quote = header.sum_unsettled_quote.safe_add(unsettled_delta)?;
     let oi: i64 = cast(header.open_interest_lots)?;

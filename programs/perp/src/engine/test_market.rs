@@ -33,10 +33,27 @@ pub fn config() -> MarketConfig {
         fee_insurance_share_ppm: 0,
         liquidation_penalty_ppm: 10_000,
         liquidation_insurance_share_ppm: 500_000,
+        liquidation_buffer_ppm: 5_000,
+        insurance_cap_per_event: 0,
         funding_interval_secs: 3_600,
         funding_cap: 7_500_000,
         funding_interest_8h: 100_000,
         funding_impact_notional: 50 * QUOTE,
+    }
+}
+
+/// The seed's Reg-T market: 50% initial, 25% maintenance (2x), no trading fees (so figures are
+/// the margin arithmetic alone), a 1% liquidation penalty of which half goes to the insurance
+/// fund, and a 0.5% liquidation buffer; otherwise [`config`].
+pub fn reg_t_config() -> MarketConfig {
+    MarketConfig {
+        brackets: vec![BracketParams { max_notional: u64::MAX, initial_ppm: 500_000, maintenance_ppm: 250_000 }],
+        taker_fee_ppm: 0,
+        maker_fee_ppm: 0,
+        liquidation_penalty_ppm: 10_000,
+        liquidation_insurance_share_ppm: 500_000,
+        liquidation_buffer_ppm: 5_000,
+        ..config()
     }
 }
 

@@ -3,7 +3,7 @@
 use anchor_lang::prelude::Pubkey;
 
 use crate::engine::account::{account_risk, account_risk_with, claim_seat, settle_trader, SettleRecord};
-use crate::engine::collateral::credit_insurance;
+use crate::engine::collateral::{credit_insurance, InsuranceSource};
 use crate::engine::orders::{self, OrderParams, PlaceOutcome};
 use crate::error::PerpError;
 use crate::math::SafeMath;
@@ -58,7 +58,7 @@ pub fn trade(
         return Err(PerpError::InsufficientMargin);
     }
     ledger.fee_pool = ledger.fee_pool.safe_add(order.fees_to_pool)?;
-    credit_insurance(ledger, order.fees_to_insurance)?;
+    credit_insurance(ledger, InsuranceSource::Fees, order.fees_to_insurance)?;
     Ok(TradeOutcome { order, settled_before, settled_after, claimed })
 }
 

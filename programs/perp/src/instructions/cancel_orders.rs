@@ -18,19 +18,10 @@ pub struct CancelOrders<'info> {
     pub market: UncheckedAccount<'info>,
 }
 
-/// Cancels the trader's order with `client_order_id` in the market (allowed whatever the
-/// account's margin or the pause flags; needs no oracle). Settles the seat, and releases it when
-/// that leaves it empty.
-pub fn handle_cancel_order(ctx: Context<CancelOrders>, client_order_id: u64) -> Result<()> {
-    cancel(ctx, Some(client_order_id))
-}
-
-/// Cancels every order of the trader in the market.
-pub fn handle_cancel_all_orders(ctx: Context<CancelOrders>) -> Result<()> {
-    cancel(ctx, None)
-}
-
-fn cancel(ctx: Context<CancelOrders>, client_order_id: Option<u64>) -> Result<()> {
+/// Cancels the trader's order with `client_order_id` in the market, or every order of the trader
+/// there when `None` (allowed whatever the account's margin or the pause flags; needs no
+/// oracle). Settles the seat, and releases it when that leaves it empty.
+pub fn handle_cancel_orders(ctx: Context<CancelOrders>, client_order_id: Option<u64>) -> Result<()> {
     let accounts = ctx.accounts;
     let trader_key = accounts.trader.key();
     let info = accounts.market.to_account_info();

@@ -6,11 +6,13 @@ use anchor_lang::prelude::*;
 use anchor_lang::Discriminator;
 
 use crate::engine::account::SettleRecord;
+use crate::engine::adl::AdlApplied;
 use crate::engine::funding::{accrue, after_book_change, funding_due, update_funding, FundingUpdate};
 use crate::engine::orders::CancelRecord;
 use crate::error::PerpError;
 use crate::events::{
-    FundingApplied, FundingSampled, FundingSettled, OraclePriceCached, OrderCancelled, SeatReleased, SeatSettled,
+    AdlApplied as AdlAppliedEvent, FundingApplied, FundingSampled, FundingSettled, OraclePriceCached, OrderCancelled,
+    SeatReleased, SeatSettled,
 };
 use crate::math::SafeMath;
 use crate::state::oracle::refresh_oracle_price;
@@ -120,9 +122,7 @@ pub struct MarginSet<'a, 'info> {
 
 /// The trader's markets as passed in `remaining` (after any primary market, which the caller
 /// loads itself): every market of the trader except `primary`, in the trader's slot order, each
-/// followed by its oracle when `with_oracles`. With oracles, each market is brought up to `now`
-/// ([`refresh_market`], funding when due). A market missing, passed twice, or not the trader's is rejected with a
-/// specific error.
+/// followed by its oracle when `with_oracles`. See [`load_markets`].
 pub fn load_margin_set<'a, 'info>(
     trader: &Trader,
     primary: Option<&Pubkey>,
@@ -131,6 +131,20 @@ pub fn load_margin_set<'a, 'info>(
     now: i64,
 ) -> Result<MarginSet<'a, 'info>> {
     let expected: Vec<Pubkey> = trader.active_markets().map(|m| m.market).filter(|m| Some(m) != primary).collect();
+    load_markets(&expected, primary, remaining, with_oracles, now)
+}
+
+/// The markets `expected` (none of them `primary`), as passed in `remaining` in that order, each
+/// followed by its oracle when `with_oracles`. With oracles, each market is brought up to `now`
+/// ([`refresh_market`], funding when due). A market missing, passed twice, or not the expected
+/// one is rejected with a specific error.
+pub fn load_markets<'a, 'info>(
+    expected: &[Pubkey],
+    primary: Option<&Pubkey>,
+    remaining: &'a [AccountInfo<'info>],
+    with_oracles: bool,
+    now: i64,
+) -> Result<MarginSet<'a, 'info>> {
     let stride = if with_oracles { 2 } else { 1 };
     let mut loaded: Vec<LoadedMarket<'a, 'info>> = Vec::with_capacity(expected.len());
     let mut funding_dust: u64 = 0;
@@ -162,6 +176,10 @@ pub fn views<'m>(markets: &'m mut [LoadedMarket<'_, '_>]) -> Result<Vec<(Pubkey,
 
 pub fn emit_settlements(trader: &Pubkey, records: &[SettleRecord]) {
     for r in records {
+        if let Some(applied) = &r.adl {
+            emit_adl_applied(&r.market, trader, r.seat, applied);
+        }
+        emit_cancels(&r.market, &r.adl_cancels);
         if r.funding_paid != 0 {
             emit_event!(FundingSettled { market: r.market, trader: *trader, seat: r.seat, amount: r.funding_paid });
         }
@@ -172,6 +190,23 @@ pub fn emit_settlements(trader: &Pubkey, records: &[SettleRecord]) {
             emit_event!(SeatReleased { market: r.market, trader: *trader, seat: r.seat, deposit });
         }
     }
+}
+
+pub fn emit_adl_applied(market: &Pubkey, trader: &Pubkey, seat: u32, applied: &AdlApplied) {
+    emit_event!(AdlAppliedEvent {
+        market: *market,
+        trader: *trader,
+        seat,
+        events: applied.events,
+        last_event_seq: applied.last_seq,
+        base_lots: applied.lots,
+        cash: applied.cash,
+        price: applied.price,
+        realized_pnl: applied.realized_pnl,
+        funding_paid: applied.funding_paid,
+        insurance_funding_refund: applied.insurance_refund,
+        position_lots_after: applied.base_lots,
+    });
 }
 
 pub fn emit_cancels(market: &Pubkey, cancels: &[CancelRecord]) {

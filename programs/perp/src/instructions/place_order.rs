@@ -1,14 +1,14 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::Token;
 
-use crate::engine::collateral::credit_insurance;
+use crate::engine::collateral::{credit_insurance, InsuranceSource};
 use crate::engine::orders::OrderParams;
 use crate::engine::trade::{trade, TradeOutcome};
 use crate::error::PerpError;
 use crate::events::{FeesToInsurance, FundingSettled, OrderFilled, OrderPlaced, SeatClaimed};
 use crate::instructions::market_accounts::{
-    emit_cancels, emit_settlements, load_margin_set, refresh_market, resample_after_book_change, views, FundingCrank,
-    LoadedMarket,
+    emit_adl_applied, emit_cancels, emit_settlements, load_margin_set, refresh_market, resample_after_book_change,
+    views, FundingCrank, LoadedMarket,
 };
 use crate::instructions::token_cpi::transfer_out;
 use crate::math::SafeMath;
@@ -104,7 +104,7 @@ fn place<'info>(
     };
     let mut others = load_margin_set(&accounts.trader, Some(&market_key), remaining, true, now)?;
     let funding_dust = primary_dust.safe_add(others.funding_dust)?;
-    credit_insurance(&mut accounts.exchange.ledger, funding_dust)?;
+    credit_insurance(&mut accounts.exchange.ledger, InsuranceSource::FundingDust, funding_dust)?;
     let mut markets = vec![(market_key, primary.view()?)];
     markets.extend(views(&mut others.markets)?);
     let trade = trade(&mut accounts.trader, &trader_key, &mut accounts.exchange.ledger, &mut markets, params)?;
@@ -113,6 +113,9 @@ fn place<'info>(
 }
 
 fn emit_fills(market: &Pubkey, taker: &Pubkey, params: &OrderParams, placed: &Placed) -> Result<()> {
+    for (seat, trader, applied) in &placed.trade.order.maker_adl {
+        emit_adl_applied(market, trader, *seat, applied);
+    }
     for fill in &placed.trade.order.fills {
         if fill.maker_funding_paid != 0 {
             emit_event!(FundingSettled {

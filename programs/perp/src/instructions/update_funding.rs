@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::Token;
 
-use crate::engine::collateral::credit_insurance;
+use crate::engine::collateral::{credit_insurance, InsuranceSource};
 use crate::error::PerpError;
 use crate::instructions::market_accounts::{refresh_market, FundingCrank, LoadedMarket};
 use crate::instructions::token_cpi::transfer_out;
@@ -38,7 +38,7 @@ pub fn handle_update_funding(ctx: Context<UpdateFunding>) -> Result<()> {
         refresh_market(info.key, &mut market.view()?, &accounts.oracle.to_account_info(), now, FundingCrank::Always)?
     };
     if dust > 0 {
-        credit_insurance(&mut accounts.exchange.ledger, dust)?;
+        credit_insurance(&mut accounts.exchange.ledger, InsuranceSource::FundingDust, dust)?;
         let (vault, insurance_vault) = (accounts.vault.to_account_info(), accounts.insurance_vault.to_account_info());
         transfer_out(&accounts.token_program, &accounts.exchange, &vault, &insurance_vault, dust)?;
     }

@@ -3,7 +3,7 @@ use anchor_spl::token::{Token, TokenAccount};
 
 use crate::engine::account::{account_risk, settle_trader};
 use crate::engine::collateral;
-use crate::engine::collateral::credit_insurance;
+use crate::engine::collateral::{credit_insurance, InsuranceSource};
 use crate::error::PerpError;
 use crate::events::CollateralWithdrawn;
 use crate::instructions::market_accounts::{emit_settlements, load_margin_set, views};
@@ -38,7 +38,7 @@ pub fn handle_withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let trader_key = accounts.trader.key();
     let mut loaded = load_margin_set(&accounts.trader, None, ctx.remaining_accounts, true, now)?;
-    credit_insurance(&mut accounts.exchange.ledger, loaded.funding_dust)?;
+    credit_insurance(&mut accounts.exchange.ledger, InsuranceSource::FundingDust, loaded.funding_dust)?;
     let mut markets = views(&mut loaded.markets)?;
     let settled = settle_trader(&mut accounts.trader, &trader_key, &mut accounts.exchange.ledger, &mut markets)?;
     let withdrawable = account_risk(&accounts.trader, &markets)?.withdrawable()?;

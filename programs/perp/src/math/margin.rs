@@ -157,6 +157,11 @@ impl MarginBrackets {
         self.bands[0].maintenance_ppm
     }
 
+    /// The highest maintenance ratio of the table (the last active band's).
+    pub fn highest_maintenance_ppm(&self) -> u32 {
+        self.active().ok().and_then(|bands| bands.last()).map_or(0, |b| b.maintenance_ppm)
+    }
+
     /// The active bands, or `InvalidMarginBrackets` when `count` is not 1..=8.
     fn active(&self) -> Result<&[Bracket], PerpError> {
         match usize::try_from(self.count) {

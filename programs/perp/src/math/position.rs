@@ -57,12 +57,21 @@ impl Position {
     /// Returns the realized PnL (floored: against the trader). The rest of the cash flow stays in
     /// the cost basis; a flip closes the old position and opens the remainder at the fill price.
     pub fn apply_fill(&mut self, delta_lots: i64, lot_notional: u64) -> Result<i64, PerpError> {
-        if delta_lots == 0 {
-            return Ok(0);
-        }
         let per_lot: i64 = cast(lot_notional)?;
         // Buying pays (negative cash), selling receives.
         let cash = per_lot.safe_mul(delta_lots)?.checked_neg().ok_or(PerpError::MathOverflow)?;
+        self.apply_trade(delta_lots, cash)
+    }
+
+    /// Applies a trade of `delta_lots` (> 0 bought, < 0 sold) for the signed cash flow `cash`
+    /// (what buying paid: negative; what selling received: positive), e.g. a liquidation transfer
+    /// priced at the oracle. Returns the realized PnL, floored. On a flip the closing part's cash
+    /// is its pro-rata share of `cash`, floored (against the trader); the opening part keeps the
+    /// rest, so the cash flow is split exactly.
+    pub fn apply_trade(&mut self, delta_lots: i64, cash: i64) -> Result<i64, PerpError> {
+        if delta_lots == 0 {
+            return Ok(0);
+        }
         let increasing = self.base_lots == 0 || (self.base_lots > 0) == (delta_lots > 0);
         if increasing {
             self.base_lots = self.base_lots.safe_add(delta_lots)?;
@@ -75,8 +84,7 @@ impl Position {
         let opening = moving.safe_sub(closing)?;
         // The share of the cost basis the closed lots carried, floored so the realized PnL is too.
         let released = mul_div_i64(self.quote_entry, closing, held, Rounding::Down)?;
-        let close_cash =
-            per_lot.safe_mul(closing)?.safe_mul(delta_lots.signum())?.checked_neg().ok_or(PerpError::MathOverflow)?;
+        let close_cash = if opening == 0 { cash } else { mul_div_i64(cash, closing, moving, Rounding::Down)? };
         let realized = released.safe_add(close_cash)?;
         self.quote_entry = self.quote_entry.safe_sub(released)?;
         self.base_lots = self.base_lots.safe_add(closing.safe_mul(delta_lots.signum())?)?;

@@ -47,8 +47,18 @@ pub struct Ledger {
     pub total_deposited: u64,
     /// Cumulative withdrawals from trader accounts.
     pub total_withdrawn: u64,
-    /// Cumulative top-ups of the insurance fund.
+    /// Cumulative top-ups of the insurance fund (`deposit_insurance`).
     pub total_insurance_deposited: u64,
+    /// What else fed the insurance fund, cumulative, by source: its share of trading fees,
+    /// its share of liquidation penalties, and funding's rounding dust. The fund's balance is
+    /// always the sum of its sources less `insurance_drawn`; no admin instruction moves its money.
+    pub insurance_from_fees: u64,
+    pub insurance_from_penalties: u64,
+    pub insurance_from_funding_dust: u64,
+    /// Net gains of its positions in the markets (ADL counterparty and rounding dust), swept in.
+    pub insurance_from_positions: u64,
+    /// What it paid out, cumulative: draws into bankrupt accounts and its positions' net losses.
+    pub insurance_drawn: u64,
 }
 
 impl Exchange {

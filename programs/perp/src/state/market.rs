@@ -10,6 +10,7 @@ use bytemuck::{Pod, Zeroable};
 
 use crate::error::PerpError;
 use crate::math::margin::MarginBrackets;
+use crate::state::adl::{AdlSide, InsurancePosition};
 use crate::state::book::{BookSide, BookSideHeader, BookSideMut, OrderNode, Side, NIL};
 
 /// Most seats a market may have (a 4,096-seat, 1,024-order market is about 1.1 MB).
@@ -18,6 +19,13 @@ pub const MAX_SEATS: u32 = 16_384;
 pub const MAX_ORDERS_PER_SEAT: usize = 32;
 /// Bit of a seat's order slot that marks an ask (the rest is the node index).
 pub const ASK_BIT: u32 = 1 << 31;
+/// The market account layout this program reads and writes (`MarketHeader::layout_version`).
+/// Later fields come out of the header's and seats' reserved words, so a new field does not move
+/// the book or the seats and needs no migration; a layout that does gets a new version.
+pub const MARKET_LAYOUT_VERSION: u8 = 1;
+/// Reserved 8-byte words at the end of the header and of each seat.
+pub const HEADER_RESERVED_WORDS: usize = 16;
+pub const SEAT_RESERVED_WORDS: usize = 3;
 
 /// Market status, stored as `u8`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, AnchorSerialize, AnchorDeserialize)]
@@ -143,10 +151,25 @@ pub struct MarketHeader {
     pub free_seat_head: u32,
     pub status: u8,
     pub oracle_kind: u8,
-    pub _padding: [u8; 6],
+    /// `MARKET_LAYOUT_VERSION` of the program that created the market.
+    pub layout_version: u8,
+    pub _padding: [u8; 5],
+    /// Liquidation takes over the least position that brings the account's equity to its
+    /// maintenance requirement plus this ratio of the remaining position's notional.
+    pub liquidation_buffer_ppm: u32,
+    pub _padding_liquidation: u32,
+    /// Most the insurance fund pays into one bankrupt account (0: no cap); a bankruptcy over
+    /// several markets takes the smallest cap among them.
+    pub insurance_cap_per_event: u64,
+    /// ADL bookkeeping of the long side (`adl::LONG`) and of the short side.
+    pub adl: [AdlSide; 2],
+    /// The insurance fund's position in this market (the counterparty of ADL closes).
+    pub insurance: InsurancePosition,
+    /// Room for later fields (zero until then).
+    pub _reserved: [u64; HEADER_RESERVED_WORDS],
 }
 
-const _: () = assert!(core::mem::size_of::<MarketHeader>() == 616);
+const _: () = assert!(core::mem::size_of::<MarketHeader>() == 752 + 8 + 2 * 280 + 48);
 const _: () = assert!(core::mem::align_of::<MarketHeader>() <= 8);
 
 /// One trader's state in one market.
@@ -182,9 +205,13 @@ pub struct Seat {
     pub order_count: u32,
     /// Next free seat when this one is free.
     pub next_free: u32,
+    /// The next ADL event of its side this seat has to apply (see `state::adl`).
+    pub adl_seq: u64,
+    /// Room for later fields (zero until then).
+    pub _reserved: [u64; SEAT_RESERVED_WORDS],
 }
 
-const _: () = assert!(core::mem::size_of::<Seat>() == 264);
+const _: () = assert!(core::mem::size_of::<Seat>() == 296);
 const _: () = assert!(core::mem::align_of::<Seat>() <= 8);
 
 impl Seat {
@@ -225,6 +252,9 @@ impl<'a> MarketView<'a> {
         let (header_bytes, rest) = body.split_at_mut(header_len);
         let header: &mut MarketHeader =
             bytemuck::try_from_bytes_mut(header_bytes).map_err(|_| PerpError::WrongMarketAccountSize)?;
+        if header.layout_version != MARKET_LAYOUT_VERSION {
+            return Err(PerpError::UnsupportedMarketLayout);
+        }
         Self::split(header, rest)
     }
 

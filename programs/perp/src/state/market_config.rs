@@ -11,7 +11,9 @@ use crate::math::position::lot_notional;
 use crate::math::{FUNDING_RATE_PRECISION, PPM};
 use crate::state::book::MAX_ORDERS_PER_SIDE;
 use crate::state::book::NIL;
-use crate::state::market::{market_account_size, MarketHeader, MarketStatus, MarketView, OracleKind, MAX_SEATS};
+use crate::state::market::{
+    market_account_size, MarketHeader, MarketStatus, MarketView, OracleKind, MARKET_LAYOUT_VERSION, MAX_SEATS,
+};
 use crate::state::params::MAX_FEE_PPM;
 
 /// The parameters `create_market` sets and `update_market` may change.
@@ -37,6 +39,11 @@ pub struct MarketConfig {
     pub fee_insurance_share_ppm: u32,
     pub liquidation_penalty_ppm: u32,
     pub liquidation_insurance_share_ppm: u32,
+    /// Liquidation restores maintenance plus this ratio of the remaining notional (at most the
+    /// smallest initial-minus-maintenance gap of the brackets).
+    pub liquidation_buffer_ppm: u32,
+    /// Most the insurance fund pays into one bankrupt account, token units (0: no cap).
+    pub insurance_cap_per_event: u64,
     /// Funding interval, seconds (60 to 28,800, dividing a day).
     pub funding_interval_secs: u32,
     /// Cap on |funding rate| per interval, 1e9.
@@ -110,6 +117,9 @@ impl MarketConfig {
         if self.liquidation_penalty_ppm == 0 || self.liquidation_penalty_ppm >= brackets.lowest_maintenance_ppm() {
             return Err(PerpError::PenaltyNotBelowMaintenance);
         }
+        if self.liquidation_buffer_ppm > brackets.smallest_margin_gap_ppm() {
+            return Err(PerpError::InvalidLiquidationBuffer);
+        }
         let interval = self.funding_interval_secs;
         if !(MIN_FUNDING_INTERVAL_SECS..=MAX_FUNDING_INTERVAL_SECS).contains(&interval)
             || 86_400 % interval != 0
@@ -152,6 +162,8 @@ impl MarketConfig {
         header.fee_insurance_share_ppm = self.fee_insurance_share_ppm;
         header.liquidation_penalty_ppm = self.liquidation_penalty_ppm;
         header.liquidation_insurance_share_ppm = self.liquidation_insurance_share_ppm;
+        header.liquidation_buffer_ppm = self.liquidation_buffer_ppm;
+        header.insurance_cap_per_event = self.insurance_cap_per_event;
         header.funding_interval_secs = self.funding_interval_secs;
         header.funding_cap = self.funding_cap;
         header.funding_interest_8h = self.funding_interest_8h;
@@ -186,6 +198,7 @@ pub fn initialize_market<'a>(
     header.order_capacity = layout.order_capacity;
     header.seat_capacity = layout.seat_capacity;
     header.status = MarketStatus::Active as u8;
+    header.layout_version = MARKET_LAYOUT_VERSION;
     header.next_order_seq = 1;
     header.free_seat_head = NIL;
     header.bids.init();

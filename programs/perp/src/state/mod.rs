@@ -1,4 +1,5 @@
 //! Account types and their methods.
+pub mod adl;
 pub mod book;
 pub mod exchange;
 pub mod market;

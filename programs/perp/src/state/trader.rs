@@ -61,3 +61,16 @@ impl Trader {
         }
     }
 }
+
+/// The markets a liquidation takes besides the liquidated market `primary`, in this order: the
+/// liquidated account's, in its slot order, then the liquidator's that are not among them, in
+/// its slot order (each followed by its oracle in the instruction's remaining accounts).
+pub fn liquidation_markets(liquidated: &Trader, liquidator: &Trader, primary: &Pubkey) -> Vec<Pubkey> {
+    let mut markets: Vec<Pubkey> = liquidated.active_markets().map(|m| m.market).filter(|m| m != primary).collect();
+    for m in liquidator.active_markets() {
+        if m.market != *primary && !markets.contains(&m.market) {
+            markets.push(m.market);
+        }
+    }
+    markets
+}

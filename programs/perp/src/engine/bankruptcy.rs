@@ -1,0 +1,176 @@
+//! Bankruptcy resolution (DESIGN.md, "The loss waterfall, exactly", steps 2 and 3), on loaded
+//! accounts: an account below zero equity has all its orders cancelled; the insurance fund pays
+//! `min(deficit, its balance, the per-event cap)` into it; whatever the fund does not cover is
+//! split over its losing positions in proportion to their notional, and each of its positions
+//! closes at its bankruptcy price into the market's insurance position, with an ADL event that
+//! makes the whole opposite side give up the same fraction at that price (`engine::adl`).
+use anchor_lang::prelude::Pubkey;
+
+use crate::engine::account::{account_risk, settle_trader, SettleRecord};
+use crate::engine::adl::{close_into_insurance, settle_insurance_funding, BankruptClose};
+use crate::engine::collateral::{credit_insurance, draw_insurance, InsuranceSource};
+use crate::engine::orders::{cancel_all, CancelReason, CancelRecord};
+use crate::error::PerpError;
+use crate::math::fixed::{mul_div_u64, Rounding};
+use crate::math::position::{lots_value, Position};
+use crate::math::safe::{cast, SafeMath};
+use crate::state::{Ledger, MarketView, Trader};
+
+/// One market's part of a bankruptcy resolution.
+#[derive(Debug, Default)]
+pub struct MarketResolution {
+    pub market: Pubkey,
+    pub cancels: Vec<CancelRecord>,
+    /// The share of the uncovered deficit this position bore (token units).
+    pub deficit_share: u64,
+    pub close: BankruptClose,
+}
+
+/// What a bankruptcy resolution did.
+#[derive(Debug, Default)]
+pub struct BankruptcyOutcome {
+    pub settled: Vec<SettleRecord>,
+    /// The deficit (-equity), what the insurance fund paid, and what ADL bore.
+    pub deficit: u64,
+    pub insurance_paid: u64,
+    pub uncovered: u64,
+    pub markets: Vec<MarketResolution>,
+    /// The insurance positions' net realized PnL and funding swept into (> 0) or out of the fund.
+    pub insurance_swept: i64,
+    pub equity_after: i64,
+}
+
+/// Resolves the bankruptcy of `trader` over `markets` (every market of the account, oracle prices
+/// cached and funding brought up to date). Returns what moved; the caller moves the tokens:
+/// `insurance_swept` and `insurance_paid` between the vaults. Rejected with `NotBankrupt` (nothing
+/// changed) when the account's equity is not below zero.
+pub fn resolve_bankruptcy(
+    trader: &mut Trader,
+    trader_key: &Pubkey,
+    ledger: &mut Ledger,
+    markets: &mut [(Pubkey, MarketView)],
+) -> Result<BankruptcyOutcome, PerpError> {
+    let mut out =
+        BankruptcyOutcome { settled: settle_trader(trader, trader_key, ledger, markets)?, ..Default::default() };
+    let before = account_risk(trader, markets)?;
+    if before.equity >= 0 {
+        return Err(PerpError::NotBankrupt);
+    }
+    out.deficit = before.equity.unsigned_abs();
+    // The insurance positions' results enter the fund first, so it pays from its true balance.
+    out.insurance_swept = sweep_insurance_positions(ledger, markets)?;
+
+    // Orders first: they carry no margin, and a bankrupt account keeps none.
+    let mut cap: Option<u64> = None;
+    for (key, view) in markets.iter_mut() {
+        let Some(seat) = trader.seat_in(key) else { continue };
+        let cancels = cancel_all(view, seat, CancelReason::Liquidation)?;
+        let market_cap = view.header.insurance_cap_per_event;
+        if market_cap > 0 {
+            cap = Some(cap.map_or(market_cap, |c| c.min(market_cap)));
+        }
+        out.markets.push(MarketResolution { market: *key, cancels, ..MarketResolution::default() });
+    }
+
+    // The insurance fund pays what it can into the account's collateral.
+    out.insurance_paid = out.deficit.min(ledger.insurance_fund).min(cap.unwrap_or(u64::MAX));
+    draw_insurance(ledger, out.insurance_paid)?;
+    trader.collateral = trader.collateral.safe_add(out.insurance_paid)?;
+    ledger.total_collateral = ledger.total_collateral.safe_add(out.insurance_paid)?;
+    out.uncovered = out.deficit.safe_sub(out.insurance_paid)?;
+    if out.uncovered > 0 {
+        deleverage(trader, markets, out.uncovered, &mut out.markets)?;
+    }
+    out.settled.extend(settle_trader(trader, trader_key, ledger, markets)?);
+    out.equity_after = account_risk(trader, markets)?.equity;
+    Ok(out)
+}
+
+/// Closes every position of the account at its bankruptcy price: positions at a loss share
+/// `uncovered` in proportion to their notional (all positions when none is at a loss), the rest
+/// close at the oracle. Each closes into the insurance position with an ADL event.
+fn deleverage(
+    trader: &Trader,
+    markets: &mut [(Pubkey, MarketView)],
+    uncovered: u64,
+    resolutions: &mut [MarketResolution],
+) -> Result<(), PerpError> {
+    // Each market's position, notional and unrealized PnL at the oracle.
+    let mut positions: Vec<(usize, u32, i64, u64, bool)> = Vec::with_capacity(markets.len());
+    for (i, (key, view)) in markets.iter().enumerate() {
+        let Some(seat_index) = trader.seat_in(key) else { continue };
+        let seat = view.seat(seat_index)?;
+        if seat.base_lots == 0 {
+            continue;
+        }
+        let position = Position { base_lots: seat.base_lots, quote_entry: seat.quote_entry };
+        let (lot, price) = (view.header.lot_size, view.header.oracle_price);
+        positions.push((
+            i,
+            seat_index,
+            seat.base_lots,
+            position.notional(lot, price)?,
+            position.unrealized_pnl(lot, price)? < 0,
+        ));
+    }
+    let any_losing = positions.iter().any(|p| p.4);
+    let bearing: u64 = positions
+        .iter()
+        .filter(|p| p.4 || !any_losing)
+        .map(|p| p.3)
+        .try_fold(0u64, |a, n| a.checked_add(n))
+        .ok_or(PerpError::MathOverflow)?;
+    let mut left = uncovered;
+    let last_bearing = positions.iter().rposition(|p| p.4 || !any_losing);
+    for (n, &(i, seat_index, base, notional, losing)) in positions.iter().enumerate() {
+        let bears = losing || !any_losing;
+        // Shares floored; the last bearing position takes the remainder, so they add up exactly.
+        let share = if !bears {
+            0
+        } else if Some(n) == last_bearing {
+            left
+        } else {
+            mul_div_u64(uncovered, notional, bearing, Rounding::Down)?
+        };
+        left = left.safe_sub(share)?;
+        let view = &mut markets[i].1;
+        let (lot, price) = (view.header.lot_size, view.header.oracle_price);
+        // At the oracle (floored for a long selling, ceiled for a short buying back, as its
+        // unrealized PnL is), plus the share: a long sells higher, a short buys back lower.
+        // (lots_value floors a short's negative value, which is minus the ceiling.)
+        let share_signed: i64 = cast(share)?;
+        let cash = lots_value(base, lot, price, Rounding::Down)?.safe_add(share_signed)?;
+        let close = close_into_insurance(view, seat_index, cash)?;
+        if let Some(resolution) = resolutions.iter_mut().find(|r| r.market == markets[i].0) {
+            resolution.deficit_share = share;
+            resolution.close = close;
+        }
+    }
+    Ok(())
+}
+
+/// Moves each market's insurance position's realized PnL and funding (settled first) into the
+/// fund, or out of it for a loss (as far as the fund goes). Returns the net amount (> 0: in).
+pub fn sweep_insurance_positions(ledger: &mut Ledger, markets: &mut [(Pubkey, MarketView)]) -> Result<i64, PerpError> {
+    let mut net: i64 = 0;
+    for (_, view) in markets.iter_mut() {
+        let header = &mut *view.header;
+        settle_insurance_funding(header)?;
+        let unsettled = header.insurance.unsettled_quote;
+        let moved = if unsettled >= 0 {
+            credit_insurance(ledger, InsuranceSource::Positions, unsettled.unsigned_abs())?;
+            unsettled
+        } else {
+            let paid = unsettled.unsigned_abs().min(ledger.insurance_fund);
+            draw_insurance(ledger, paid)?;
+            let paid_signed: i64 = cast(paid)?;
+            paid_signed.checked_neg().ok_or(PerpError::MathOverflow)?
+        };
+        header.insurance.unsettled_quote = unsettled.safe_sub(moved)?;
+        net = net.safe_add(moved)?;
+    }
+    Ok(net)
+}
+
+#[cfg(test)]
+mod tests;

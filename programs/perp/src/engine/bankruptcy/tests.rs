@@ -1,0 +1,246 @@
+//! Bankruptcy resolution and pro-rata ADL on in-memory markets: 10x allowed (10% / 5%), no fees.
+use super::*;
+use crate::engine::orders::OrderSide::{Buy, Sell};
+use crate::engine::test_market::{self as tm, PRICE, QUOTE};
+use crate::engine::test_world::World;
+use crate::state::MarketConfig;
+
+fn no_fees() -> MarketConfig {
+    MarketConfig { taker_fee_ppm: 0, maker_fee_ppm: 0, ..tm::config() }
+}
+
+const Q: i64 = QUOTE as i64;
+
+/// A 4x long (25,001) and a 10x short (10,001) trade 1 BTC at 100,000.
+fn seed() -> (World, usize, usize) {
+    let mut w = World::new(no_fees(), 100_000);
+    let long = w.trader(25_001);
+    let short = w.trader(10_001);
+    w.trade(long, short, Buy, 100_000, 1_000);
+    w.check();
+    (w, long, short)
+}
+
+#[test]
+fn the_seed_adl_story_the_winner_earns_about_40_percent_not_80() {
+    let (mut w, long, short) = seed();
+    // A 20% gap: the short's equity is 10,001 - 20,000 = -9,999, the insurance fund is empty.
+    w.set_price(120_000);
+    assert_eq!(w.risk(short).equity, -9_999 * Q);
+    assert_eq!(w.risk(long).equity, 45_001 * Q, "80% up at the oracle");
+    let money = w.money();
+    let out = w.resolve(short).unwrap();
+    assert_eq!((out.deficit, out.insurance_paid, out.uncovered), (9_999 * QUOTE, 0, 9_999 * QUOTE));
+    // Its bankruptcy price: 120,000 - 9,999 per BTC; the whole long side (f = 1) closes there.
+    let close = &out.markets[0].close;
+    assert_eq!((close.base_lots, close.price), (-1_000, 110_001 * PRICE));
+    assert_eq!((close.side_lots, close.closed_lots), (1_000, 1_000));
+    assert_eq!(out.equity_after, 0);
+    assert_eq!(w.money(), money);
+    w.check();
+    // The long sees it at once (views apply pending ADL) and applies it on its next touch.
+    assert_eq!(w.risk(long).equity, 35_002 * Q, "10,001 on 25,001: about 40%");
+    let records = w.settle(long);
+    let applied = records[0].adl.as_deref().copied().expect("ADL applied");
+    assert_eq!((applied.lots, applied.price, applied.realized_pnl), (1_000, 110_001 * PRICE, 10_001 * Q));
+    assert_eq!(w.position(long), 0);
+    assert_eq!(w.collateral(long), 35_002 * QUOTE);
+    let header = *w.view().header;
+    assert_eq!((header.insurance.base_lots, header.insurance.unsettled_quote), (0, 0));
+    assert_eq!(w.money(), money);
+    w.check();
+}
+
+/// Two longs of 1,000 lots (a 1x hedged market maker and a 20x-ish gambler) against a safe short
+/// and a bankrupt short of 1,000 each.
+fn two_longs() -> (World, usize, usize, usize, usize) {
+    let mut w = World::new(no_fees(), 100_000);
+    let maker = w.trader(100_001);
+    let gambler = w.trader(10_001);
+    let safe = w.trader(1_000_000);
+    let bankrupt = w.trader(10_001);
+    w.trade(maker, safe, Buy, 100_000, 1_000);
+    w.trade(gambler, bankrupt, Buy, 100_000, 1_000);
+    (w, maker, gambler, safe, bankrupt)
+}
+
+#[test]
+fn pro_rata_a_hedged_maker_and_a_gambler_lose_the_same_fraction_at_the_same_price() {
+    let (mut w, maker, gambler, _, bankrupt) = two_longs();
+    w.set_price(120_000);
+    let out = w.resolve(bankrupt).unwrap();
+    // f = 1,000 / 2,000 of every long, at 110,001.
+    let close = &out.markets[0].close;
+    assert_eq!((close.side_lots, close.closed_lots, close.price), (2_000, 1_000, 110_001 * PRICE));
+    let a = w.settle(maker)[0].adl.as_deref().copied().unwrap();
+    let b = w.settle(gambler)[0].adl.as_deref().copied().unwrap();
+    assert_eq!((a.lots, a.cash, a.price), (b.lots, b.cash, b.price));
+    assert_eq!(a.lots, 500);
+    assert_eq!((w.position(maker), w.position(gambler)), (500, 500));
+    w.check();
+}
+
+#[test]
+fn an_untouched_seat_settles_exactly_what_an_eager_one_does_funding_on_the_reduced_size() {
+    let (mut w, maker, gambler, _, bankrupt) = two_longs();
+    w.set_price(120_000);
+    w.resolve(bankrupt).unwrap();
+    let mut eager = w.clone();
+    eager.settle(maker);
+    eager.settle(gambler);
+    let money = w.money();
+    for step in 0..5i64 {
+        for world in [&mut w, &mut eager] {
+            world.apply_funding(1_000 + step, 999 + step);
+        }
+        eager.settle(maker);
+        eager.settle(gambler);
+        w.check();
+        eager.check();
+    }
+    w.settle(maker);
+    w.settle(gambler);
+    assert_eq!(w.collateral(maker), eager.collateral(maker));
+    assert_eq!(w.collateral(gambler), eager.collateral(gambler));
+    assert_eq!(w.insurance_total(), eager.insurance_total(), "the fund ends the same");
+    assert_eq!(w.money(), money);
+    w.check();
+}
+
+#[test]
+fn two_adl_events_in_a_row_apply_in_order() {
+    let mut w = World::new(no_fees(), 100_000);
+    let long_a = w.trader(200_001);
+    let long_b = w.trader(200_001);
+    let short_a = w.trader(10_001);
+    let short_b = w.trader(10_001);
+    let safe = w.trader(1_000_000);
+    w.trade(long_a, short_a, Buy, 100_000, 1_000);
+    w.trade(long_b, short_b, Buy, 100_000, 1_000);
+    w.trade(long_a, safe, Buy, 100_000, 1_000);
+    w.set_price(120_000);
+    let money = w.money();
+    let first = w.resolve(short_a).unwrap();
+    assert_eq!((first.markets[0].close.side_lots, first.markets[0].close.closed_lots), (3_000, 1_000));
+    let second = w.resolve(short_b).unwrap();
+    // The side's effective size after the first: 2,000 (its closes still pending).
+    assert_eq!((second.markets[0].close.side_lots, second.markets[0].close.closed_lots), (2_000, 1_000));
+    w.check();
+    let a = w.settle(long_a)[0].adl.as_deref().copied().unwrap();
+    let b = w.settle(long_b)[0].adl.as_deref().copied().unwrap();
+    assert_eq!((a.events, b.events), (2, 2));
+    // 2,000 keeps 2/3 then 1/2: 666 (floored) then 333; 1,000: 666 then 333.
+    assert_eq!((w.position(long_a), w.position(long_b)), (666, 333));
+    let header = *w.view().header;
+    // The seats closed 2,001 lots for the 2,000 planned (sizes round toward zero): the insurance
+    // position owns the extra lot.
+    assert_eq!(header.insurance.base_lots, 1);
+    assert_eq!(header.adl[crate::state::adl::LONG].pending_close_lots, 0);
+    assert_eq!(w.money(), money);
+    w.check();
+}
+
+#[test]
+fn a_gap_the_insurance_fund_covers_leaves_the_account_at_zero_for_liquidation() {
+    let (mut w, long, short) = seed();
+    w.fund_insurance(20_000);
+    let liquidator = w.trader(1_000_000);
+    w.set_price(120_000);
+    let money = w.money();
+    let out = w.resolve(short).unwrap();
+    assert_eq!((out.insurance_paid, out.uncovered), (9_999 * QUOTE, 0));
+    assert_eq!(out.equity_after, 0);
+    assert_eq!(w.ledger.insurance_fund, 10_001 * QUOTE);
+    assert_eq!(w.ledger.insurance_drawn, 9_999 * QUOTE);
+    assert_eq!(w.position(short), -1_000, "no ADL: the position waits for liquidation");
+    // Zero equity: liquidation takes all of it, with no penalty.
+    let liq = w.liquidate(short, liquidator).unwrap();
+    assert_eq!((liq.lots, liq.penalty.total), (1_000, 0));
+    assert_eq!(w.position(long), 1_000, "the winner keeps its position");
+    assert_eq!(w.money(), money);
+    w.check();
+}
+
+#[test]
+fn the_fund_exhausted_then_adl() {
+    let (mut w, long, short) = seed();
+    w.fund_insurance(5_000);
+    w.set_price(120_000);
+    let out = w.resolve(short).unwrap();
+    assert_eq!((out.insurance_paid, out.uncovered), (5_000 * QUOTE, 4_999 * QUOTE));
+    assert_eq!(w.ledger.insurance_fund, 0);
+    // The uncovered 4,999 sets the bankruptcy price: 120,000 - 4,999.
+    assert_eq!(out.markets[0].close.price, 115_001 * PRICE);
+    w.settle(long);
+    assert_eq!(w.collateral(long), (25_001 + 15_001) * QUOTE);
+    w.check();
+}
+
+#[test]
+fn the_per_event_cap_limits_what_the_fund_pays() {
+    let mut config = no_fees();
+    config.insurance_cap_per_event = 2_000 * QUOTE;
+    let mut w = World::new(config, 100_000);
+    let long = w.trader(25_001);
+    let short = w.trader(10_001);
+    w.trade(long, short, Buy, 100_000, 1_000);
+    w.fund_insurance(20_000);
+    w.set_price(120_000);
+    let out = w.resolve(short).unwrap();
+    assert_eq!((out.insurance_paid, out.uncovered), (2_000 * QUOTE, 7_999 * QUOTE));
+    assert_eq!(w.ledger.insurance_fund, 18_000 * QUOTE);
+    w.check();
+}
+
+#[test]
+fn an_account_at_or_above_zero_is_not_bankrupt_and_nothing_changes() {
+    let (mut w, _, short) = seed();
+    w.set_price(110_000);
+    let money = w.money();
+    assert_eq!(w.resolve(short).unwrap_err(), PerpError::NotBankrupt);
+    assert_eq!(w.money(), money);
+    assert_eq!(w.position(short), -1_000);
+}
+
+#[test]
+fn reduce_only_orders_beyond_a_shrunk_position_are_trimmed() {
+    let (mut w, maker, _, _, bankrupt) = two_longs();
+    // The maker rests a reduce-only ask for its whole position.
+    let params = crate::engine::orders::OrderParams {
+        side: Sell,
+        order_type: crate::engine::orders::OrderType::Limit,
+        price: 104_000 * PRICE,
+        base_lots: 1_000,
+        reduce_only: true,
+        client_order_id: 5,
+    };
+    {
+        let key = w.key;
+        let (tkey, trader) = &mut w.traders[maker];
+        let mut markets = [(key, tm::view(&mut w.data).unwrap())];
+        crate::engine::trade::trade(trader, tkey, &mut w.ledger, &mut markets, &params).unwrap();
+    }
+    w.set_price(120_000);
+    w.resolve(bankrupt).unwrap();
+    let records = w.settle(maker);
+    assert_eq!(w.position(maker), 500);
+    assert_eq!(records[0].adl_cancels.len(), 1, "1,000 reduce-only lots cannot rest on 500");
+    assert_eq!(records[0].adl_cancels[0].reason, CancelReason::ReduceOnly);
+    w.check();
+}
+
+#[test]
+fn a_maker_applies_its_pending_adl_before_its_fill() {
+    let (mut w, maker, _, safe, bankrupt) = two_longs();
+    w.order(maker, Sell, 100_000, 100).unwrap();
+    w.set_price(120_000);
+    w.resolve(bankrupt).unwrap();
+    w.set_price(100_000);
+    // The safe short buys from the maker's ask: the maker applies its ADL first.
+    w.order(safe, Buy, 100_000, 100).unwrap();
+    let seat = w.traders[maker].1.seat_in(&w.key).unwrap();
+    let seat = *w.view().seat(seat).unwrap();
+    assert_eq!(seat.base_lots, 400, "1,000 - 500 (ADL) - 100 (fill)");
+    assert_eq!(seat.adl_seq, w.view().header.adl[crate::state::adl::LONG].next_seq);
+    w.check();
+}

@@ -1,0 +1,94 @@
+//! Liquidation on the localnet: the margin set of a liquidation and the instructions built with it.
+use perp::state::{liquidation_markets, Trader};
+use perp_client::chain::{Chain, TxOutcome};
+use perp_client::instructions;
+use perp_migrations::localnet::Localnet;
+use solana_program_test::BanksClientError;
+use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
+
+use crate::markets::{header, margin_set, TestMarket};
+use crate::traders::Wallet;
+
+async fn trader_of(net: &mut Localnet, wallet: &Wallet) -> Trader {
+    net.program_account::<Trader>(&wallet.trader()).await.unwrap().expect("trader account")
+}
+
+/// The remaining accounts of a liquidation in `market`: both accounts' other markets with their
+/// oracles, in the program's order (`state::liquidation_markets`).
+pub async fn liquidation_set(
+    net: &mut Localnet,
+    liquidated: &Wallet,
+    liquidator: &Wallet,
+    market: &Pubkey,
+) -> Vec<(Pubkey, Pubkey)> {
+    let a = trader_of(net, liquidated).await;
+    let b = trader_of(net, liquidator).await;
+    let mut out = Vec::new();
+    for m in liquidation_markets(&a, &b, market) {
+        let oracle = header(net, &m).await.oracle;
+        out.push((m, oracle));
+    }
+    out
+}
+
+pub async fn liquidate_instruction(
+    net: &mut Localnet,
+    liquidator: &Wallet,
+    liquidated: &Wallet,
+    market: &TestMarket,
+) -> Instruction {
+    let set = liquidation_set(net, liquidated, liquidator, &market.address).await;
+    instructions::liquidate(
+        &solana_sdk::signature::Signer::pubkey(&liquidator.owner),
+        liquidator.sub_account_id,
+        &liquidated.trader(),
+        &market.address,
+        &market.oracle,
+        &set,
+    )
+}
+
+/// Sends a liquidation signed by the liquidator's owner.
+pub async fn liquidate(
+    net: &mut Localnet,
+    liquidator: &Wallet,
+    liquidated: &Wallet,
+    market: &TestMarket,
+) -> Result<(), BanksClientError> {
+    let ix = liquidate_instruction(net, liquidator, liquidated, market).await;
+    let owner = liquidator.owner.insecure_clone();
+    net.send(&[ix], &[&owner]).await
+}
+
+/// A liquidation that must succeed; its logs (for the events).
+pub async fn liquidate_logs(
+    net: &mut Localnet,
+    liquidator: &Wallet,
+    liquidated: &Wallet,
+    market: &TestMarket,
+) -> TxOutcome {
+    let ix = liquidate_instruction(net, liquidator, liquidated, market).await;
+    Chain::send(net, &[ix], &[&liquidator.owner]).await.expect("liquidate")
+}
+
+/// Resolves the bankruptcy of `wallet`'s account (permissionless: the localnet's payer sends it).
+pub async fn resolve_bankruptcy(net: &mut Localnet, wallet: &Wallet) -> Result<(), BanksClientError> {
+    let set = margin_set(net, wallet, None).await;
+    net.send(&[instructions::resolve_bankruptcy(&wallet.trader(), &set)], &[]).await
+}
+
+/// A bankruptcy resolution that must succeed; its logs (for the events).
+pub async fn resolve_bankruptcy_logs(net: &mut Localnet, wallet: &Wallet) -> TxOutcome {
+    let set = margin_set(net, wallet, None).await;
+    Chain::send(net, &[instructions::resolve_bankruptcy(&wallet.trader(), &set)], &[])
+        .await
+        .expect("resolve_bankruptcy")
+}
+
+/// Settles `wallet`'s account against all its markets (permissionless `settle_funding`): it
+/// applies pending ADL, funding and PnL; returns the logs.
+pub async fn settle_logs(net: &mut Localnet, wallet: &Wallet) -> TxOutcome {
+    let markets: Vec<Pubkey> = margin_set(net, wallet, None).await.into_iter().map(|(m, _)| m).collect();
+    Chain::send(net, &[instructions::settle_funding(&wallet.trader(), &markets)], &[]).await.expect("settle_funding")
+}

@@ -1,0 +1,198 @@
+//! The loss waterfall past liquidation, on the in-process validator (DESIGN.md, "The loss
+//! waterfall, exactly", steps 2 to 5): the insurance fund, then pro-rata ADL through lazy side
+//! indices; the seed's ADL story; the paired-account drain from the security review. The money
+//! rules are checked after every step.
+use perp::engine::orders::OrderSide::*;
+use perp::error::PerpError;
+use perp::events::{AdlApplied, AdlEventRecorded, BankruptcyResolved, Liquidated};
+use perp::MarketConfig;
+use perp_client::events;
+use perp_migrations::localnet::Localnet;
+use perp_tests::*;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Signer;
+
+/// 10x allowed (10% / 5%), no fees, a 1% penalty half to the fund.
+fn no_fees(oracle: Pubkey) -> MarketConfig {
+    MarketConfig { taker_fee_ppm: 0, maker_fee_ppm: 0, ..default_config(oracle) }
+}
+
+/// 50x (2% / 1%), no fees, a 0.5% penalty, fills within 1%.
+fn x50(oracle: Pubkey) -> MarketConfig {
+    MarketConfig {
+        brackets: vec![perp::math::margin::BracketParams {
+            max_notional: u64::MAX,
+            initial_ppm: 20_000,
+            maintenance_ppm: 10_000,
+        }],
+        fill_band_ppm: 10_000,
+        liquidation_penalty_ppm: 5_000,
+        liquidation_buffer_ppm: 1_000,
+        ..no_fees(oracle)
+    }
+}
+
+async fn check(net: &mut Localnet, wallets: &[&Wallet], markets: &[Pubkey]) {
+    let books: Vec<(Pubkey, u16)> = wallets.iter().map(|w| w.key()).collect();
+    assert_books_balance(net, &books, markets).await;
+}
+
+#[tokio::test]
+async fn seed_adl_story_the_winner_earns_about_40_percent_not_80() {
+    let mut net = localnet_with_insurance(0).await;
+    let btc = create_market(&mut net, default_layout("BTC-PERP"), no_fees, 100_000).await;
+    // A 4x long and a 10x short trade 1 BTC at 100,000.
+    let long = funded_trader(&mut net, 25_001).await;
+    let short = funded_trader(&mut net, 10_001).await;
+    order(&mut net, &short, &btc, limit(Sell, 100_000, 1_000, 1)).await.unwrap();
+    order(&mut net, &long, &btc, limit(Buy, 100_000, 1_000, 2)).await.unwrap();
+    let all = [&long, &short];
+    check(&mut net, &all, &[btc.address]).await;
+
+    // Beforehand, the views say what a crash would cost. The long's liquidation price solves
+    // P - 74,999 < 5% P; its bankruptcy price P < 74,999; it holds the whole long side.
+    let long_trader = net.trader(&long.owner.pubkey(), 0).await.unwrap().unwrap();
+    let short_trader = net.trader(&short.owner.pubkey(), 0).await.unwrap().unwrap();
+    let mut markets = vec![market_data(&mut net, &btc.address).await];
+    let positions = perp_client::risk::positions(&long_trader, &mut markets).unwrap();
+    assert_eq!(positions[0].liquidation_price, Some(78_946_315_789));
+    assert_eq!(positions[0].bankruptcy_price, Some(74_998_999_999));
+    assert_eq!((positions[0].entry_price, positions[0].adl_share_ppm), (100_000 * PRICE, 1_000_000));
+    // A +20% shock: the short's 9,999 deficit, no fund, the whole long side closed.
+    let traders = [(long.trader(), long_trader), (short.trader(), short_trader)];
+    let rows = perp_client::risk::shock_table(&traders, &markets, 0, Some(&long.trader()), &[200_000]).unwrap();
+    assert_eq!((rows[0].deficit, rows[0].insurance_pays, rows[0].uncovered), (9_999 * QUOTE, 0, 9_999 * QUOTE));
+    assert_eq!(rows[0].sides[0].f_ppm, 1_000_000);
+    assert_eq!((rows[0].yours[0].closed_lots, rows[0].yours[0].loss), (1_000, 9_999 * QUOTE));
+
+    // The price gaps 20% through the short's bankruptcy price (110,001); the fund is empty.
+    move_price(&mut net, &btc, 120_000).await;
+    assert_eq!(risk(&mut net, &short).await.equity, -9_999 * QUOTE as i64);
+    let outcome = resolve_bankruptcy_logs(&mut net, &short).await;
+    let resolved = &events::decode::<BankruptcyResolved>(&outcome.logs)[0];
+    assert_eq!((resolved.deficit, resolved.insurance_paid, resolved.uncovered), (9_999 * QUOTE, 0, 9_999 * QUOTE));
+    assert_eq!(resolved.equity_after, 0);
+    let event = &events::decode::<AdlEventRecorded>(&outcome.logs)[0];
+    assert_eq!((event.position_lots, event.bankruptcy_price), (-1_000, 110_001 * PRICE));
+    assert_eq!((event.side_lots, event.closed_lots, event.event_seq), (1_000, 1_000, Some(0)));
+    check(&mut net, &all, &[btc.address]).await;
+
+    // Before anyone touches the long, what it sees already counts the ADL: about 40%, not 80%.
+    assert_eq!(risk(&mut net, &long).await.equity, 35_002 * QUOTE as i64);
+    let outcome = settle_logs(&mut net, &long).await;
+    let applied = &events::decode::<AdlApplied>(&outcome.logs)[0];
+    assert_eq!(
+        (applied.base_lots, applied.price, applied.realized_pnl),
+        (1_000, 110_001 * PRICE, 10_001 * QUOTE as i64)
+    );
+    assert_eq!(applied.position_lots_after, 0);
+    let trader = net.trader(&long.owner.pubkey(), 0).await.unwrap().unwrap();
+    assert_eq!(trader.collateral, 35_002 * QUOTE);
+    check(&mut net, &all, &[btc.address]).await;
+}
+
+#[tokio::test]
+async fn a_gap_the_fund_covers_then_liquidation_without_penalty() {
+    let mut net = localnet().await;
+    let btc = create_market(&mut net, default_layout("BTC-PERP"), no_fees, 100_000).await;
+    let long = funded_trader(&mut net, 25_001).await;
+    let short = funded_trader(&mut net, 10_001).await;
+    let keeper = funded_trader(&mut net, 1_000_000).await;
+    order(&mut net, &short, &btc, limit(Sell, 100_000, 1_000, 1)).await.unwrap();
+    order(&mut net, &long, &btc, limit(Buy, 100_000, 1_000, 2)).await.unwrap();
+    move_price(&mut net, &btc, 120_000).await;
+    let fund = net.exchange().await.unwrap().ledger.insurance_fund;
+
+    // Liquidation refuses a bankrupt account: it needs resolution first.
+    assert_perp_error(liquidate(&mut net, &keeper, &short, &btc).await, PerpError::AccountBankrupt);
+    let outcome = resolve_bankruptcy_logs(&mut net, &short).await;
+    let resolved = &events::decode::<BankruptcyResolved>(&outcome.logs)[0];
+    assert_eq!((resolved.insurance_paid, resolved.uncovered), (9_999 * QUOTE, 0));
+    assert_eq!(resolved.insurance_fund_after, fund - 9_999 * QUOTE);
+    assert!(events::decode::<AdlEventRecorded>(&outcome.logs).is_empty(), "no ADL when the fund covers it");
+    let ledger = net.exchange().await.unwrap().ledger;
+    assert_eq!(ledger.insurance_drawn, 9_999 * QUOTE);
+    let all = [&long, &short, &keeper];
+    check(&mut net, &all, &[btc.address]).await;
+
+    // At zero equity it is liquidated as any account, with no penalty; the winner keeps it all.
+    let outcome = liquidate_logs(&mut net, &keeper, &short, &btc).await;
+    let liq = &events::decode::<Liquidated>(&outcome.logs)[0];
+    assert_eq!((liq.base_lots, liq.penalty), (1_000, 0));
+    assert_eq!(seat(&mut net, &btc.address, &long).await.unwrap().base_lots, 1_000);
+    check(&mut net, &all, &[btc.address]).await;
+
+    // Resolving it again is refused and changes nothing.
+    let exchange = net.exchange().await.unwrap();
+    let addresses = [short.trader(), btc.address, exchange.vault, exchange.insurance_vault];
+    let before = snapshot(&mut net, &addresses).await;
+    assert_perp_error(resolve_bankruptcy(&mut net, &short).await, PerpError::NotBankrupt);
+    assert_eq!(snapshot(&mut net, &addresses).await, before);
+}
+
+#[tokio::test]
+async fn the_paired_account_drain_is_closed() {
+    // The review's attack: two paired accounts at 50x on both sides, a 10% move; the winner closes
+    // against an honest trader and withdraws its realized profit.
+    let mut net = localnet_with_insurance(1_000).await;
+    let btc = create_market(&mut net, default_layout("BTC-PERP"), x50, 100_000).await;
+    let winner = funded_trader(&mut net, 2_001).await;
+    let loser = funded_trader(&mut net, 2_001).await;
+    let honest = funded_trader(&mut net, 100_000).await;
+    let keeper = funded_trader(&mut net, 100_000).await;
+    order(&mut net, &loser, &btc, limit(Sell, 100_000, 1_000, 1)).await.unwrap();
+    order(&mut net, &winner, &btc, limit(Buy, 100_000, 1_000, 2)).await.unwrap();
+    let all = [&winner, &loser, &honest, &keeper];
+    // 10% up in steps (the band), the honest trader bidding below the last price.
+    for price in [104_000, 108_000, 110_000] {
+        move_price(&mut net, &btc, price).await;
+    }
+    order(&mut net, &honest, &btc, limit(Buy, 109_500, 1_000, 3)).await.unwrap();
+    let ioc = perp::OrderParams { order_type: perp::OrderType::ImmediateOrCancel, ..limit(Sell, 109_500, 1_000, 4) };
+    order(&mut net, &winner, &btc, ioc).await.unwrap();
+    check(&mut net, &all, &[btc.address]).await;
+
+    // The keeper's steps: resolve the loser (the fund's 1,000 first, then ADL on the honest
+    // long), then settle the honest trader.
+    assert!(risk(&mut net, &loser).await.equity < 0);
+    let outcome = resolve_bankruptcy_logs(&mut net, &loser).await;
+    let resolved = &events::decode::<BankruptcyResolved>(&outcome.logs)[0];
+    assert_eq!(resolved.insurance_paid, 1_000 * QUOTE);
+    assert!(resolved.uncovered > 0);
+    settle_logs(&mut net, &honest).await;
+    check(&mut net, &all, &[btc.address]).await;
+
+    // The winner withdraws all it may; nobody is left below zero, and what every account could
+    // still withdraw is backed by the vault.
+    let withdrawable = risk(&mut net, &winner).await.withdrawable().unwrap();
+    withdraw(&mut net, &winner, withdrawable).await.unwrap();
+    let vault = net.token_balance(&perp_client::pda::vault()).await.unwrap();
+    let mut claims = 0u64;
+    for w in all {
+        let r = risk(&mut net, w).await;
+        assert!(r.equity >= 0, "no account below zero equity after the waterfall: {r:?}");
+        claims += r.withdrawable().unwrap();
+    }
+    assert!(claims <= vault, "withdrawable {claims} > vault {vault}");
+    check(&mut net, &all, &[btc.address]).await;
+}
+
+#[tokio::test]
+async fn a_margin_set_with_a_market_missing_or_foreign_is_refused() {
+    let mut net = localnet_with_insurance(0).await;
+    let btc = create_market(&mut net, default_layout("BTC-PERP"), no_fees, 100_000).await;
+    let eth = create_market(&mut net, default_layout("ETH-PERP"), no_fees, 3_000).await;
+    let long = funded_trader(&mut net, 25_001).await;
+    let short = funded_trader(&mut net, 10_001).await;
+    order(&mut net, &short, &btc, limit(Sell, 100_000, 1_000, 1)).await.unwrap();
+    order(&mut net, &long, &btc, limit(Buy, 100_000, 1_000, 2)).await.unwrap();
+    move_price(&mut net, &btc, 120_000).await;
+    let exchange = net.exchange().await.unwrap();
+    let addresses = [short.trader(), btc.address, eth.address, exchange.vault, exchange.insurance_vault];
+    let before = snapshot(&mut net, &addresses).await;
+    let missing = perp_client::instructions::resolve_bankruptcy(&short.trader(), &[]);
+    assert_perp_error(net.send(&[missing], &[]).await, PerpError::MissingMarginAccounts);
+    let foreign = perp_client::instructions::resolve_bankruptcy(&short.trader(), &[(eth.address, eth.oracle)]);
+    assert_perp_error(net.send(&[foreign], &[]).await, PerpError::ForeignMarket);
+    assert_eq!(snapshot(&mut net, &addresses).await, before);
+}
