@@ -196,3 +196,59 @@ async fn a_margin_set_with_a_market_missing_or_foreign_is_refused() {
     assert_perp_error(net.send(&[foreign], &[]).await, PerpError::ForeignMarket);
     assert_eq!(snapshot(&mut net, &addresses).await, before);
 }
+
+#[tokio::test]
+async fn pro_rata_on_chain_and_funding_on_the_reduced_size_for_untouched_seats() {
+    let mut net = localnet_with_insurance(0).await;
+    let btc = create_market(&mut net, default_layout("BTC-PERP"), x50, 100_000).await;
+    // Two longs of 1,000 lots: a 1x market maker (its hedge is elsewhere) and a 20x gambler;
+    // against them a safe short and a 50x short.
+    let maker = funded_trader(&mut net, 100_001).await;
+    let gambler = funded_trader(&mut net, 5_001).await;
+    let safe = funded_trader(&mut net, 1_000_000).await;
+    let bankrupt = funded_trader(&mut net, 2_001).await;
+    order(&mut net, &safe, &btc, limit(Sell, 100_000, 1_000, 1)).await.unwrap();
+    order(&mut net, &maker, &btc, limit(Buy, 100_000, 1_000, 2)).await.unwrap();
+    order(&mut net, &bankrupt, &btc, limit(Sell, 100_000, 1_000, 3)).await.unwrap();
+    order(&mut net, &gambler, &btc, limit(Buy, 100_000, 1_000, 4)).await.unwrap();
+    let all = [&maker, &gambler, &safe, &bankrupt];
+
+    // A 6% gap: the 50x short is 3,999 below zero, the fund is empty.
+    move_price(&mut net, &btc, 106_000).await;
+    let outcome = resolve_bankruptcy_logs(&mut net, &bankrupt).await;
+    let event = &events::decode::<AdlEventRecorded>(&outcome.logs)[0];
+    // f = 1,000 / 2,000 of every long, at 106,000 - 3,999.
+    assert_eq!((event.side_lots, event.closed_lots, event.bankruptcy_price), (2_000, 1_000, 102_001 * PRICE));
+    check(&mut net, &all, &[btc.address]).await;
+
+    // Three funding intervals pass with nobody touching the longs.
+    let mut long_deltas = 0i64;
+    for _ in 0..3 {
+        let now = net.clock().await.unwrap().unix_timestamp;
+        net.set_unix_time(now - now % 3_600 + 3_600).await.unwrap();
+        move_price(&mut net, &btc, 106_000).await;
+        let ix = perp_client::instructions::update_funding(&btc.address, &btc.oracle);
+        let outcome = perp_client::chain::Chain::send(&mut net, &[ix], &[]).await.unwrap();
+        let applied = events::decode::<perp::events::FundingApplied>(&outcome.logs);
+        assert_eq!(applied.len(), 1);
+        assert!(applied[0].long_index_delta > 0);
+        long_deltas += applied[0].long_index_delta;
+        check(&mut net, &all, &[btc.address]).await;
+    }
+
+    // Each long applies the event on its next touch: the same fraction at the same price, and
+    // funding since the event on the 500 lots it kept, exactly as if it had been touched then.
+    let mut results = Vec::new();
+    for long in [&maker, &gambler] {
+        let outcome = settle_logs(&mut net, long).await;
+        let applied = events::decode::<AdlApplied>(&outcome.logs);
+        let seat = seat(&mut net, &btc.address, long).await.unwrap();
+        assert_eq!(seat.base_lots, 500);
+        assert_eq!(seat.funding_paid, 500 * long_deltas, "funding on the reduced size only");
+        results.push((applied[0].base_lots, applied[0].cash, applied[0].price));
+    }
+    assert_eq!(results[0], results[1], "the hedged maker and the gambler lose the same");
+    let header = header(&mut net, &btc.address).await;
+    assert_eq!(header.insurance.base_lots, 0, "f = 1/2 of 1,000 is exact: no dust");
+    check(&mut net, &all, &[btc.address]).await;
+}
