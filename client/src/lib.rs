@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod chain;
 pub mod events;
 pub mod instructions;
+pub mod lookup;
 pub mod pda;
 pub mod risk;
 pub mod rpc;

@@ -6,11 +6,12 @@ use std::collections::HashSet;
 use anchor_lang::AccountDeserialize;
 use perp::state::{Exchange, Trader};
 use perp_client::chain::{Chain, TxOutcome};
-use perp_client::pda;
+use perp_client::{lookup, pda};
 use solana_program_test::{BanksClientError, ProgramTestContext};
 use solana_sdk::account::Account;
 use solana_sdk::clock::Clock;
 use solana_sdk::instruction::Instruction;
+use solana_sdk::message::AddressLookupTableAccount;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::Transaction;
@@ -93,6 +94,46 @@ impl Localnet {
         }
         let signature = tx.signatures[0];
         self.sent.insert(signature);
+        let result = self.ctx.banks_client.process_transaction_with_metadata(tx).await?;
+        result.result?;
+        let logs = result.metadata.map(|m| m.log_messages).unwrap_or_default();
+        Ok(TxOutcome { signature, logs })
+    }
+
+    /// Creates an address lookup table holding `addresses` (the payer is its authority) and moves
+    /// to the next slot, from which it serves v0 transactions.
+    pub async fn lookup_table(&mut self, addresses: &[Pubkey]) -> anyhow::Result<AddressLookupTableAccount> {
+        let payer = self.ctx.payer.pubkey();
+        // A slot the chain remembers (the table's address is derived from it): the newest in
+        // the SlotHashes sysvar.
+        let hashes = self.ctx.banks_client.get_sysvar::<solana_sysvar::slot_hashes::SlotHashes>().await?;
+        let recent_slot = hashes.first().map(|(slot, _)| *slot).ok_or_else(|| anyhow::anyhow!("no slot hashes yet"))?;
+        let (key, txs) = lookup::table_instructions(&payer, &payer, recent_slot, addresses);
+        for ixs in txs {
+            self.send(&ixs, &[]).await?;
+        }
+        self.next_slot().await?;
+        Ok(AddressLookupTableAccount { key, addresses: addresses.to_vec() })
+    }
+
+    /// Signs a v0 transaction of `ixs` loading accounts through `tables` with the payer and
+    /// `signers`, and processes it (the bank's error, as `send`).
+    pub async fn send_v0(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        tables: &[AddressLookupTableAccount],
+    ) -> Result<TxOutcome, BanksClientError> {
+        self.ctx.last_blockhash = self
+            .ctx
+            .banks_client
+            .get_latest_blockhash()
+            .await
+            .map_err(|_| BanksClientError::ClientError("could not read the latest blockhash"))?;
+        let payer = self.ctx.payer.insecure_clone();
+        let tx = lookup::v0_transaction(&payer, signers, ixs, tables, self.ctx.last_blockhash)
+            .map_err(|_| BanksClientError::ClientError("the v0 transaction does not compile or fit"))?;
+        let signature = tx.signatures[0];
         let result = self.ctx.banks_client.process_transaction_with_metadata(tx).await?;
         result.result?;
         let logs = result.metadata.map(|m| m.log_messages).unwrap_or_default();

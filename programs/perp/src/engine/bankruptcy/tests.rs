@@ -290,14 +290,12 @@ mod random_paths {
 
     fn keeper_pass(w: &mut World, keeper: usize) {
         for who in 0..TRADERS {
-            if w.risk(who).equity < 0 {
-                if attempt(w, |w| w.resolve(who)).is_none() {
-                    // A backlog of ADL events: everyone settles, then it goes through.
-                    for t in 0..w.traders.len() {
-                        w.settle(t);
-                    }
-                    w.resolve(who).expect("resolution after settling");
+            if w.risk(who).equity < 0 && attempt(w, |w| w.resolve(who)).is_none() {
+                // A backlog of ADL events: everyone settles, then it goes through.
+                for t in 0..w.traders.len() {
+                    w.settle(t);
                 }
+                w.resolve(who).expect("resolution after settling");
             }
             if w.risk(who).below_maintenance().unwrap() {
                 attempt(w, |w| w.liquidate(who, keeper));
