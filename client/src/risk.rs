@@ -100,8 +100,10 @@ pub fn positions(trader: &Trader, markets: &mut [MarketData]) -> Result<Vec<Posi
         let size = seat.base_lots.unsigned_abs().safe_mul(header.lot_size)?;
         let entry_price =
             mul_div_u64(seat.quote_entry.unsigned_abs(), perp::math::BASE_PRECISION, size, Rounding::Down)?;
-        let side_lots = header.open_interest_lots;
+        // The side's effective lots: what its pending ADL events will still close is gone already.
         let long = seat.base_lots > 0;
+        let side = if long { perp::state::adl::LONG } else { perp::state::adl::SHORT };
+        let side_lots = header.open_interest_lots.saturating_sub(header.adl[side].pending_close_lots);
         let below_maintenance = |r: &AccountRisk| r.below_maintenance();
         let below_zero = |r: &AccountRisk| Ok(r.equity < 0);
         out.push(PositionRisk {

@@ -79,6 +79,13 @@ async fn seed_adl_story_the_winner_earns_about_40_percent_not_80() {
 
     // Before anyone touches the long, what it sees already counts the ADL: about 40%, not 80%.
     assert_eq!(risk(&mut net, &long).await.equity, 35_002 * QUOTE as i64);
+    let long_trader = net.trader(&long.owner.pubkey(), 0).await.unwrap().unwrap();
+    let mut markets = vec![market_data(&mut net, &btc.address).await];
+    let view = perp_client::risk::positions(&long_trader, &mut markets).unwrap();
+    assert!(view.is_empty(), "its pending ADL closes the whole position: nothing left to show");
+    let coverage = perp_client::risk::coverage(0, &mut markets).unwrap();
+    assert_eq!(coverage[0].insurance_position_lots, -1_000, "the fund holds the short until the long applies");
+    assert_eq!((coverage[0].open_interest_notional, coverage[0].coverage_ppm), (120_000 * QUOTE, 0));
     let outcome = settle_logs(&mut net, &long).await;
     let applied = &events::decode::<AdlApplied>(&outcome.logs)[0];
     assert_eq!(
@@ -220,6 +227,14 @@ async fn pro_rata_on_chain_and_funding_on_the_reduced_size_for_untouched_seats()
     // f = 1,000 / 2,000 of every long, at 106,000 - 3,999.
     assert_eq!((event.side_lots, event.closed_lots, event.bankruptcy_price), (2_000, 1_000, 102_001 * PRICE));
     check(&mut net, &all, &[btc.address]).await;
+
+    // What the maker sees before it is touched: half its position gone, its share of a side of
+    // 1,000 effective lots.
+    let maker_trader = net.trader(&maker.owner.pubkey(), 0).await.unwrap().unwrap();
+    let mut markets = vec![market_data(&mut net, &btc.address).await];
+    let view = &perp_client::risk::positions(&maker_trader, &mut markets).unwrap()[0];
+    assert_eq!((view.base_lots, view.adl_share_ppm), (500, 500_000));
+    assert_eq!(view.pending_adl.map(|p| (p.lots, p.price)), Some((500, 102_001 * PRICE)));
 
     // Three funding intervals pass with nobody touching the longs.
     let mut long_deltas = 0i64;
