@@ -137,9 +137,12 @@ fn deleverage(
         let (lot, price) = (view.header.lot_size, view.header.oracle_price);
         // At the oracle (floored for a long selling, ceiled for a short buying back, as its
         // unrealized PnL is), plus the share: a long sells higher, a short buys back lower.
-        // (lots_value floors a short's negative value, which is minus the ceiling.)
+        // (lots_value floors a short's negative value, which is minus the ceiling.) A short's
+        // bankruptcy price cannot go below zero: a share beyond its value stays unpaid.
+        let value = lots_value(base, lot, price, Rounding::Down)?;
+        let share = if base < 0 { share.min(value.unsigned_abs()) } else { share };
         let share_signed: i64 = cast(share)?;
-        let cash = lots_value(base, lot, price, Rounding::Down)?.safe_add(share_signed)?;
+        let cash = value.safe_add(share_signed)?;
         let close = close_into_insurance(view, seat_index, cash)?;
         if let Some(resolution) = resolutions.iter_mut().find(|r| r.market == markets[i].0) {
             resolution.deficit_share = share;
