@@ -14,7 +14,7 @@ use solana_sdk::instruction::Instruction;
 use solana_sdk::message::AddressLookupTableAccount;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
-use solana_sdk::transaction::Transaction;
+use solana_sdk::transaction::{Transaction, VersionedTransaction};
 
 use crate::bootstrap::{self, DeployedMarket, Deployment};
 use crate::config::Config;
@@ -73,15 +73,30 @@ impl Localnet {
         self.process(ixs, signers).await.map(|_| ())
     }
 
-    async fn process(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<TxOutcome, BanksClientError> {
-        // The bank registers a new blockhash every tick and forgets them after 300: a run that
-        // takes longer than that (the SBF build is slower) must sign with a fresh one.
+    /// The bank registers a new blockhash every tick and forgets them after 300: a run that takes
+    /// longer than that (the SBF build is slower) must sign with a fresh one.
+    async fn refresh_blockhash(&mut self) -> Result<(), BanksClientError> {
         self.ctx.last_blockhash = self
             .ctx
             .banks_client
             .get_latest_blockhash()
             .await
             .map_err(|_| BanksClientError::ClientError("could not read the latest blockhash"))?;
+        Ok(())
+    }
+
+    /// Processes a signed transaction; its logs, or the bank's error.
+    async fn execute(&mut self, tx: impl Into<VersionedTransaction>) -> Result<TxOutcome, BanksClientError> {
+        let tx = tx.into();
+        let signature = tx.signatures[0];
+        let result = self.ctx.banks_client.process_transaction_with_metadata(tx).await?;
+        result.result?;
+        let logs = result.metadata.map(|m| m.log_messages).unwrap_or_default();
+        Ok(TxOutcome { signature, logs })
+    }
+
+    async fn process(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<TxOutcome, BanksClientError> {
+        self.refresh_blockhash().await?;
         let payer = self.ctx.payer.insecure_clone();
         let mut all: Vec<&Keypair> = vec![&payer];
         all.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));
@@ -92,12 +107,8 @@ impl Localnet {
                 .map_err(|_| BanksClientError::ClientError("could not move to the next slot for a fresh blockhash"))?;
             tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, self.ctx.last_blockhash);
         }
-        let signature = tx.signatures[0];
-        self.sent.insert(signature);
-        let result = self.ctx.banks_client.process_transaction_with_metadata(tx).await?;
-        result.result?;
-        let logs = result.metadata.map(|m| m.log_messages).unwrap_or_default();
-        Ok(TxOutcome { signature, logs })
+        self.sent.insert(tx.signatures[0]);
+        self.execute(tx).await
     }
 
     /// Creates an address lookup table holding `addresses` (the payer is its authority) and moves
@@ -124,20 +135,11 @@ impl Localnet {
         signers: &[&Keypair],
         tables: &[AddressLookupTableAccount],
     ) -> Result<TxOutcome, BanksClientError> {
-        self.ctx.last_blockhash = self
-            .ctx
-            .banks_client
-            .get_latest_blockhash()
-            .await
-            .map_err(|_| BanksClientError::ClientError("could not read the latest blockhash"))?;
+        self.refresh_blockhash().await?;
         let payer = self.ctx.payer.insecure_clone();
         let tx = lookup::v0_transaction(&payer, signers, ixs, tables, self.ctx.last_blockhash)
             .map_err(|_| BanksClientError::ClientError("the v0 transaction does not compile or fit"))?;
-        let signature = tx.signatures[0];
-        let result = self.ctx.banks_client.process_transaction_with_metadata(tx).await?;
-        result.result?;
-        let logs = result.metadata.map(|m| m.log_messages).unwrap_or_default();
-        Ok(TxOutcome { signature, logs })
+        self.execute(tx).await
     }
 
     /// Moves to the next slot (a new bank and blockhash). The clock's unix time stays where it was:
