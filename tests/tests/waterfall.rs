@@ -14,7 +14,7 @@ use solana_sdk::signature::Signer;
 
 /// 10x allowed (10% / 5%), no fees, a 1% penalty half to the fund.
 fn no_fees(oracle: Pubkey) -> MarketConfig {
-    MarketConfig { taker_fee_ppm: 0, maker_fee_ppm: 0, ..default_config(oracle) }
+    MarketConfig { oracle, ..perp::engine::test_market::no_fee_config() }
 }
 
 /// 50x (2% / 1%), no fees, a 0.5% penalty, fills within 1%.

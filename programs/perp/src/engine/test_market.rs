@@ -42,18 +42,21 @@ pub fn config() -> MarketConfig {
     }
 }
 
+/// [`config`] without trading fees (figures are the margin arithmetic alone).
+pub fn no_fee_config() -> MarketConfig {
+    MarketConfig { taker_fee_ppm: 0, maker_fee_ppm: 0, ..config() }
+}
+
 /// The seed's Reg-T market: 50% initial, 25% maintenance (2x), no trading fees (so figures are
 /// the margin arithmetic alone), a 1% liquidation penalty of which half goes to the insurance
 /// fund, and a 0.5% liquidation buffer; otherwise [`config`].
 pub fn reg_t_config() -> MarketConfig {
     MarketConfig {
         brackets: vec![BracketParams { max_notional: u64::MAX, initial_ppm: 500_000, maintenance_ppm: 250_000 }],
-        taker_fee_ppm: 0,
-        maker_fee_ppm: 0,
         liquidation_penalty_ppm: 10_000,
         liquidation_insurance_share_ppm: 500_000,
         liquidation_buffer_ppm: 5_000,
-        ..config()
+        ..no_fee_config()
     }
 }
 

@@ -8,7 +8,7 @@ use crate::state::adl::LONG;
 use crate::state::MarketConfig;
 
 fn no_fees() -> MarketConfig {
-    MarketConfig { taker_fee_ppm: 0, maker_fee_ppm: 0, ..tm::config() }
+    tm::no_fee_config()
 }
 
 #[test]

@@ -6,7 +6,7 @@ use crate::engine::test_world::World;
 use crate::state::MarketConfig;
 
 fn no_fees() -> MarketConfig {
-    MarketConfig { taker_fee_ppm: 0, maker_fee_ppm: 0, ..tm::config() }
+    tm::no_fee_config()
 }
 
 const Q: i64 = QUOTE as i64;
