@@ -58,12 +58,21 @@ async fn seed_adl_story_the_winner_earns_about_40_percent_not_80() {
     assert_eq!(positions[0].liquidation_price, Some(78_946_315_789));
     assert_eq!(positions[0].bankruptcy_price, Some(74_998_999_999));
     assert_eq!((positions[0].entry_price, positions[0].adl_share_ppm), (100_000 * PRICE, 1_000_000));
-    // A +20% shock: the short's 9,999 deficit, no fund, the whole long side closed.
+    // The shock table, -50% to +50%. At +20%: the short's 9,999 deficit, no fund, the whole long
+    // side closed. From -20% to 0 nobody goes below zero; at -50% the long (bankruptcy price
+    // 74,999) is 24,999 short.
     let traders = [(long.trader(), long_trader), (short.trader(), short_trader)];
-    let rows = perp_client::risk::shock_table(&traders, &markets, 0, Some(&long.trader()), &[200_000]).unwrap();
-    assert_eq!((rows[0].deficit, rows[0].insurance_pays, rows[0].uncovered), (9_999 * QUOTE, 0, 9_999 * QUOTE));
-    assert_eq!(rows[0].sides[0].f_ppm, 1_000_000);
-    assert_eq!((rows[0].yours[0].closed_lots, rows[0].yours[0].loss), (1_000, 9_999 * QUOTE));
+    let shocks = perp_client::risk::STANDARD_SHOCKS_PPM;
+    let rows = perp_client::risk::shock_table(&traders, &markets, 0, Some(&long.trader()), &shocks).unwrap();
+    let up_20 = rows.iter().find(|r| r.shock_ppm == 200_000).unwrap();
+    assert_eq!((up_20.deficit, up_20.insurance_pays, up_20.uncovered), (9_999 * QUOTE, 0, 9_999 * QUOTE));
+    assert_eq!(up_20.sides[0].f_ppm, 1_000_000);
+    assert_eq!((up_20.yours[0].closed_lots, up_20.yours[0].loss), (1_000, 9_999 * QUOTE));
+    let down_50 = rows.iter().find(|r| r.shock_ppm == -500_000).unwrap();
+    assert_eq!((down_50.deficit, down_50.uncovered), (24_999 * QUOTE, 24_999 * QUOTE), "the long at 50,000");
+    for row in rows.iter().filter(|r| (-200_000..=0).contains(&r.shock_ppm)) {
+        assert_eq!(row.deficit, 0, "{row:?}");
+    }
 
     // The price gaps 20% through the short's bankruptcy price (110,001); the fund is empty.
     move_price(&mut net, &btc, 120_000).await;
