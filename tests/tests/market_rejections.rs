@@ -893,6 +893,14 @@ async fn push_oracle_updates_need_a_positive_later_price_from_the_authority() {
             update(1_001 * PRICE as i64, last.publish_time - 1),
             PerpError::OraclePublishTimeNotIncreasing,
         ),
+        // Milliseconds by mistake, or a clock ahead: staleness would be off, later refreshes locked.
+        ("an hour ahead of the clock", update(1_001 * PRICE as i64, now + 3_600), PerpError::OraclePublishTimeInFuture),
+        ("milliseconds", update(1_001 * PRICE as i64, now * 1_000), PerpError::OraclePublishTimeInFuture),
+        (
+            "just past the allowed skew",
+            update(1_001 * PRICE as i64, now + perp::state::MAX_ORACLE_CLOCK_SKEW_SECS + 1),
+            PerpError::OraclePublishTimeInFuture,
+        ),
     ];
     for (what, ix, expected) in cases {
         let result = net.send(&[ix], &[&authority]).await;
@@ -1015,4 +1023,26 @@ async fn a_taker_order_fills_at_most_the_cap_and_the_rest_follows_its_type() {
     let mut all: Vec<&Wallet> = makers.iter().collect();
     all.extend([&ioc_taker, &limit_taker]);
     assert_books_balance(&mut net, &keys(&all), &[btc.address]).await;
+}
+
+#[tokio::test]
+async fn a_new_oracle_is_not_held_back_by_the_old_ones_publish_time() {
+    let mut net = localnet().await;
+    let btc = create_market(&mut net, default_layout("BTC-PERP"), default_config, 1_000).await;
+    // The market caches its oracle's publish time; a second oracle published earlier.
+    let other = create_market(&mut net, default_layout("ETH-PERP"), default_config, 1_000).await;
+    let now = net.clock().await.unwrap().unix_timestamp;
+    net.set_unix_time(now + 10).await.unwrap();
+    move_price(&mut net, &btc, 1_001).await;
+    let cached = header(&mut net, &btc.address).await.oracle_publish_time;
+    let other_time = net.program_account::<perp::state::PushOracle>(&other.oracle).await.unwrap().unwrap().publish_time;
+    assert!(other_time < cached);
+    // The admin points the market at the other oracle: its older time is accepted.
+    let admin = net.admin.insecure_clone();
+    let config = default_config(other.oracle);
+    let ix = instructions::update_market(&admin.pubkey(), &btc.address, config, perp::MarketStatus::Active);
+    net.send(&[ix], &[&admin]).await.unwrap();
+    assert_eq!(header(&mut net, &btc.address).await.oracle_publish_time, 0);
+    net.send(&[instructions::refresh_oracle(&btc.address, &other.oracle)], &[]).await.unwrap();
+    assert_eq!(header(&mut net, &btc.address).await.oracle_publish_time, other_time);
 }

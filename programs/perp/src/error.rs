@@ -167,4 +167,6 @@ pub enum PerpError {
     NotBankrupt,
     #[msg("Seats have not applied an ADL event this one would overwrite: settle them first (settle_funding)")]
     AdlBacklog,
+    #[msg("Oracle publish time is ahead of the chain's clock by more than the allowed skew")]
+    OraclePublishTimeInFuture,
 }

@@ -39,15 +39,17 @@ pub struct UpdatePushOracle<'info> {
     pub oracle: Box<Account<'info, PushOracle>>,
 }
 
-/// The oracle's authority publishes a price (positive, strictly later publish time).
+/// The oracle's authority publishes a price (positive, strictly later publish time, not ahead of
+/// the clock by more than `MAX_ORACLE_CLOCK_SKEW_SECS`).
 pub fn handle_update_push_oracle(
     ctx: Context<UpdatePushOracle>,
     price: i64,
     conf: u64,
     publish_time: i64,
 ) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
     let oracle = &mut ctx.accounts.oracle;
-    oracle.update(price, conf, publish_time)?;
+    oracle.update(price, conf, publish_time, now)?;
     emit_event!(PushOracleUpdated { oracle: oracle.key(), price, conf, exponent: oracle.exponent, publish_time });
     Ok(())
 }

@@ -31,7 +31,12 @@ pub fn handle_update_market(ctx: Context<UpdateMarket>, config: MarketConfig, st
         // The due interval is applied at the old length first (update_funding), never merged.
         return Err(PerpError::FundingDue.into());
     }
+    let old_oracle = (view.header.oracle_kind, view.header.oracle);
     config.apply(view.header)?;
+    if (view.header.oracle_kind, view.header.oracle) != old_oracle {
+        // A new oracle has its own clock: the cached publish time must not hold it back.
+        view.header.oracle_publish_time = 0;
+    }
     if view.header.funding_interval_secs != old_interval {
         view.header.funding_interval_start = interval_start(now, view.header.funding_interval_secs)?;
     }

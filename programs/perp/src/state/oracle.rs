@@ -7,6 +7,9 @@ use crate::error::PerpError;
 use crate::math::oracle::{validated_price, OracleGuard, OracleReading};
 use crate::state::market::{MarketHeader, OracleKind};
 
+/// How far a pushed publish time may run ahead of the chain's clock, seconds.
+pub const MAX_ORACLE_CLOCK_SKEW_SECS: i64 = 30;
+
 /// A price pushed by its authority (the exchange's keeper): PDA `["push_oracle", symbol]`.
 #[account]
 #[derive(InitSpace, Debug)]
@@ -24,13 +27,24 @@ impl PushOracle {
         OracleReading { price: self.price, conf: self.conf, exponent: self.exponent, publish_time: self.publish_time }
     }
 
-    /// Applies a new reading: positive price, strictly later publish time.
-    pub fn update(&mut self, price: i64, conf: u64, publish_time: i64) -> core::result::Result<(), PerpError> {
+    /// Applies a new reading at clock time `now`: positive price, strictly later publish time, and
+    /// not beyond the clock by more than `MAX_ORACLE_CLOCK_SKEW_SECS` (a time in milliseconds by
+    /// mistake would switch staleness off, then lock every later refresh).
+    pub fn update(
+        &mut self,
+        price: i64,
+        conf: u64,
+        publish_time: i64,
+        now: i64,
+    ) -> core::result::Result<(), PerpError> {
         if price <= 0 {
             return Err(PerpError::NonPositiveOraclePrice);
         }
         if publish_time <= self.publish_time {
             return Err(PerpError::OraclePublishTimeNotIncreasing);
+        }
+        if publish_time > now.saturating_add(MAX_ORACLE_CLOCK_SKEW_SECS) {
+            return Err(PerpError::OraclePublishTimeInFuture);
         }
         (self.price, self.conf, self.publish_time) = (price, conf, publish_time);
         Ok(())
