@@ -116,10 +116,15 @@ async fn a_gap_the_fund_covers_then_liquidation_without_penalty() {
     let keeper = funded_trader(&mut net, 1_000_000).await;
     order(&mut net, &short, &btc, limit(Sell, 100_000, 1_000, 1)).await.unwrap();
     order(&mut net, &long, &btc, limit(Buy, 100_000, 1_000, 2)).await.unwrap();
+    // The short also rests a bid below the market.
+    order(&mut net, &short, &btc, limit(Buy, 99_000, 10, 3)).await.unwrap();
     move_price(&mut net, &btc, 120_000).await;
     let fund = net.exchange().await.unwrap().ledger.insurance_fund;
 
-    // Liquidation refuses a bankrupt account: it needs resolution first.
+    // Below zero, `liquidate` only pulls its orders; its position needs resolution first.
+    let outcome = liquidate_logs(&mut net, &keeper, &short, &btc).await;
+    assert_eq!(events::decode::<perp::events::OrderCancelled>(&outcome.logs).len(), 1);
+    assert!(events::decode::<Liquidated>(&outcome.logs).is_empty());
     assert_perp_error(liquidate(&mut net, &keeper, &short, &btc).await, PerpError::AccountBankrupt);
     let outcome = resolve_bankruptcy_logs(&mut net, &short).await;
     let resolved = &events::decode::<BankruptcyResolved>(&outcome.logs)[0];

@@ -70,9 +70,6 @@ pub fn liquidate(
         ..LiquidationOutcome::default()
     });
     let before = account_risk(liquidated, markets)?;
-    if before.equity < 0 {
-        return Err(PerpError::AccountBankrupt);
-    }
     if !before.below_maintenance()? {
         return Err(PerpError::NotLiquidatable);
     }
@@ -107,9 +104,16 @@ fn take_over(
     out.cancels = cancel_all(view, seat, CancelReason::Liquidation)?;
     out.liquidated_seat = seat;
     let held = view.seat(seat)?.base_lots;
-    if held == 0 {
-        // Orders only: pulling them is all there is to do here (the keeper's first step).
-        return if out.cancels.is_empty() { Err(PerpError::NoPositionToLiquidate) } else { Ok(()) };
+    // Orders only, or an account below zero equity (its position waits for `resolve_bankruptcy`):
+    // pulling its orders is all there is to do here. The keeper does it first, market by market,
+    // so a resolution has few orders left to cancel.
+    let bankrupt = out.equity_before < 0;
+    if held == 0 || bankrupt {
+        return match (out.cancels.is_empty(), bankrupt) {
+            (false, _) => Ok(()),
+            (true, true) => Err(PerpError::AccountBankrupt),
+            (true, false) => Err(PerpError::NoPositionToLiquidate),
+        };
     }
     let long = held > 0;
     let lots = lots_to_take(view.header, held.unsigned_abs(), out.equity_before, others.maintenance)?;
