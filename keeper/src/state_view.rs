@@ -65,6 +65,16 @@ pub fn describe_exchange(exchange: &Exchange, vault_balance: u64, insurance_vaul
         quote(l.insurance_fund),
         exchange.trader_count
     );
+    let _ = writeln!(
+        out,
+        "insurance fund   deposits {}  fees {}  penalties {}  funding dust {}  positions {}  drawn {}",
+        quote(l.total_insurance_deposited),
+        quote(l.insurance_from_fees),
+        quote(l.insurance_from_penalties),
+        quote(l.insurance_from_funding_dust),
+        quote(l.insurance_from_positions),
+        quote(l.insurance_drawn)
+    );
     let _ = writeln!(out, "pause flags      {:#05b}", exchange.pause_flags);
     out
 }
@@ -109,6 +119,19 @@ pub fn describe_market(address: &Pubkey, view: &MarketView) -> Result<String, Pe
         rate_percent(funding.last_rate),
         rate_percent(funding.predicted_rate),
         funding.next_boundary
+    );
+    let cap = match h.insurance_cap_per_event {
+        0 => "none".to_string(),
+        cap => quote(cap),
+    };
+    let _ = writeln!(
+        out,
+        "  waterfall      penalty {}  to insurance {}  buffer {}  fund cap per event {}  insurance position {} lots",
+        percent(h.liquidation_penalty_ppm),
+        percent(h.liquidation_insurance_share_ppm),
+        percent(h.liquidation_buffer_ppm),
+        cap,
+        h.insurance.base_lots
     );
     Ok(out)
 }

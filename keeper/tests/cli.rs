@@ -25,6 +25,11 @@ fn localnet_prints_the_exchange_and_its_markets() {
     }
     assert!(text.contains("price 90000") && text.contains("price 3000"), "{text}");
     assert!(text.contains("seats 0 / 4096"), "{text}");
+    assert!(text.contains("insurance fund   deposits 100000  fees 0"), "{text}");
+    assert!(
+        text.contains("waterfall      penalty 0.5%  to insurance 50%  buffer 0.25%  fund cap per event none"),
+        "{text}"
+    );
 }
 
 #[test]
