@@ -83,6 +83,8 @@ async fn seed_adl_story_the_winner_earns_about_40_percent_not_80() {
     assert_eq!(resolved.equity_after, 0);
     let event = &events::decode::<AdlEventRecorded>(&outcome.logs)[0];
     assert_eq!((event.position_lots, event.bankruptcy_price), (-1_000, 110_001 * PRICE));
+    // It bought back 1 BTC for 110,001 having sold it for 100,000.
+    assert_eq!((event.cash, event.realized_pnl), (-110_001 * QUOTE as i64, -10_001 * QUOTE as i64));
     assert_eq!((event.side_lots, event.closed_lots, event.event_seq), (1_000, 1_000, Some(0)));
     check(&mut net, &all, &[btc.address]).await;
 

@@ -286,6 +286,9 @@ pub struct AdlEventRecorded {
     pub position_lots: i64,
     pub deficit_share: u64,
     pub bankruptcy_price: u64,
+    /// The cash the position closed for (> 0: received) and the PnL the bankrupt realized.
+    pub cash: i64,
+    pub realized_pnl: i64,
     /// The opposite side's effective lots and the lots it gives up (the fraction f).
     pub side_lots: u64,
     pub closed_lots: u64,

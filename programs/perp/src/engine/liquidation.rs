@@ -22,8 +22,6 @@ use crate::state::{Ledger, MarketView, Trader};
 /// What a liquidation did, for its events.
 #[derive(Debug, Default)]
 pub struct LiquidationOutcome {
-    pub liquidated_seat: u32,
-    pub liquidator_seat: u32,
     /// The liquidated account's orders in the market, cancelled first.
     pub cancels: Vec<CancelRecord>,
     /// Settlements of both accounts' seats (before and after the takeover).
@@ -102,7 +100,6 @@ fn take_over(
     let others = account_risk(liquidated, &markets[1..])?;
     let view = &mut markets[0].1;
     out.cancels = cancel_all(view, seat, CancelReason::Liquidation)?;
-    out.liquidated_seat = seat;
     let held = view.seat(seat)?.base_lots;
     // Orders only, or an account below zero equity (its position waits for `resolve_bankruptcy`):
     // pulling its orders is all there is to do here. The keeper does it first, market by market,
@@ -157,7 +154,6 @@ fn take_over(
         to_liquidator,
     )?;
     credit_insurance(ledger, InsuranceSource::LiquidationPenalty, out.penalty.to_insurance)?;
-    out.liquidator_seat = liquidator_seat;
     out.position_lots_before = held;
     out.lots = lots;
     out.base = lots.safe_mul(lot_size)?;
@@ -198,13 +194,6 @@ fn lots_to_take(header: &MarketHeader, held: u64, equity: i64, other_maintenance
         return Ok(held);
     }
     Ok(lots)
-}
-
-/// Whether the account may be liquidated now (0 <= equity < maintenance, cross margin over
-/// `markets`, which must hold all of its markets): the keeper's and the views' test.
-pub fn is_liquidatable(trader: &Trader, markets: &[(Pubkey, MarketView)]) -> Result<bool, PerpError> {
-    let risk = account_risk(trader, markets)?;
-    Ok(risk.equity >= 0 && risk.below_maintenance()?)
 }
 
 #[cfg(test)]

@@ -78,6 +78,8 @@ fn emit(trader: &Pubkey, out: &BankruptcyOutcome, insurance_fund_after: u64) {
             position_lots: m.close.base_lots,
             deficit_share: m.deficit_share,
             bankruptcy_price: m.close.price,
+            cash: m.close.cash,
+            realized_pnl: m.close.realized_pnl,
             side_lots: m.close.side_lots,
             closed_lots: m.close.closed_lots,
             event_seq: m.close.event_seq,

@@ -145,8 +145,8 @@ fn the_liquidated_accounts_orders_are_cancelled_first() {
     // A resting ask of the long (it would reduce its position) at 101,000.
     w.order(long, OrderSide::Sell, 101_000, 10).unwrap();
     w.set_price(66_000);
-    let (key, trader) = (w.key, w.traders[long].1.clone());
-    assert!(is_liquidatable(&trader, &[(key, w.view())]).unwrap());
+    let risk = w.risk(long);
+    assert!(risk.equity >= 0 && risk.below_maintenance().unwrap());
     let out = w.liquidate(long, liquidator).unwrap();
     assert_eq!(out.cancels.len(), 1);
     assert_eq!((out.cancels[0].reason, out.cancels[0].base_lots), (CancelReason::Liquidation, 10));
