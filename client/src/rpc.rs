@@ -29,7 +29,7 @@ use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::{Transaction, TransactionError};
 use solana_transaction_status_client_types::{option_serializer::OptionSerializer, UiTransactionEncoding};
 
-use crate::chain::{Chain, TxOutcome};
+use crate::chain::{AccountFilter, Chain, Rejected, TxOutcome, MULTIPLE_ACCOUNTS_BATCH};
 
 /// Attempts at a transaction: sends that fail before reaching the program (blockhash not yet
 /// known, node warming up) and signings whose blockhash expired without landing. A transaction
@@ -179,34 +179,6 @@ impl RpcChain {
             }
         }
     }
-
-    /// All program accounts of `size` bytes whose bytes at `offset` equal `bytes`.
-    pub async fn program_accounts(
-        &self,
-        size: u64,
-        offset: usize,
-        bytes: &[u8],
-    ) -> anyhow::Result<Vec<(Pubkey, Account)>> {
-        let config = RpcProgramAccountsConfig {
-            filters: Some(vec![
-                RpcFilterType::DataSize(size),
-                RpcFilterType::Memcmp(Memcmp::new_raw_bytes(offset, bytes.to_vec())),
-            ]),
-            account_config: RpcAccountInfoConfig {
-                encoding: Some(UiAccountEncoding::Base64),
-                ..RpcAccountInfoConfig::default()
-            },
-            ..RpcProgramAccountsConfig::default()
-        };
-        let accounts = self.rpc.get_program_ui_accounts_with_config(&perp::ID, config).await?;
-        accounts
-            .into_iter()
-            .map(|(key, ui)| {
-                let account = ui.to_account().ok_or_else(|| anyhow::anyhow!("account {key} did not decode"))?;
-                Ok((key, account))
-            })
-            .collect()
-    }
 }
 
 /// Whether a send error is about the transaction never reaching the program (worth retrying): the
@@ -245,7 +217,7 @@ impl Chain for RpcChain {
             match sent {
                 Ok((tx, last_valid_height)) => match self.follow(&tx, last_valid_height).await? {
                     Followed::Landed(logs) => return Ok(TxOutcome { signature: tx.signatures[0], logs }),
-                    Followed::Failed(err) => return Err(ClientError::from(err).into()),
+                    Followed::Failed(err) => return Err(Rejected(err).into()),
                     Followed::Expired if attempt < SEND_ATTEMPTS => {
                         tracing::warn!(signature = %tx.signatures[0], attempt, "blockhash expired before landing; signing again");
                     }
@@ -258,7 +230,13 @@ impl Chain for RpcChain {
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(3));
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    // A preflight rejection carries the program's error: the same as a landed failure.
+                    return Err(match e.get_transaction_error() {
+                        Some(err) => Rejected(err).into(),
+                        None => e.into(),
+                    });
+                }
             }
             attempt += 1;
         }
@@ -270,5 +248,41 @@ impl Chain for RpcChain {
 
     async fn rent_exempt_minimum(&mut self, len: usize) -> anyhow::Result<u64> {
         Ok(self.rpc.get_minimum_balance_for_rent_exemption(len).await?)
+    }
+
+    async fn program_accounts(&mut self, filter: &AccountFilter) -> anyhow::Result<Vec<(Pubkey, Account)>> {
+        let mut filters = Vec::with_capacity(2);
+        if let Some(size) = filter.data_size {
+            filters.push(RpcFilterType::DataSize(size));
+        }
+        filters.push(RpcFilterType::Memcmp(Memcmp::new_raw_bytes(filter.offset, filter.bytes.clone())));
+        let config = RpcProgramAccountsConfig {
+            filters: Some(filters),
+            account_config: RpcAccountInfoConfig {
+                encoding: Some(UiAccountEncoding::Base64),
+                commitment: Some(CommitmentConfig::confirmed()),
+                ..RpcAccountInfoConfig::default()
+            },
+            ..RpcProgramAccountsConfig::default()
+        };
+        let accounts = self.rpc.get_program_ui_accounts_with_config(&perp::ID, config).await?;
+        accounts
+            .into_iter()
+            .map(|(key, ui)| {
+                let account = ui.to_account().ok_or_else(|| anyhow::anyhow!("account {key} did not decode"))?;
+                Ok((key, account))
+            })
+            .collect()
+    }
+
+    async fn multiple_accounts(&mut self, addresses: &[Pubkey]) -> anyhow::Result<Vec<Option<Account>>> {
+        let mut out = Vec::with_capacity(addresses.len());
+        for batch in addresses.chunks(MULTIPLE_ACCOUNTS_BATCH) {
+            let response =
+                self.rpc.get_multiple_accounts_with_commitment(batch, CommitmentConfig::confirmed()).await?;
+            anyhow::ensure!(response.value.len() == batch.len(), "getMultipleAccounts answered {} of {}", response.value.len(), batch.len());
+            out.extend(response.value);
+        }
+        Ok(out)
     }
 }

@@ -12,6 +12,7 @@ use solana_sdk::signature::{Keypair, Signer};
 use crate::config::{Config, MarketToml};
 use crate::tokens;
 use perp::math::PRICE_PRECISION;
+use perp::{MarketConfig, MarketLayout};
 use perp::state::market_account_size;
 use perp_client::pda;
 use solana_sdk::clock::Clock;
@@ -70,8 +71,23 @@ pub async fn create_market(
     market: &MarketToml,
 ) -> anyhow::Result<DeployedMarket> {
     let layout = market.layout()?;
+    let config = market.config(pda::push_oracle(&layout.symbol))?;
+    create_push_market(chain, admin, oracle_authority, layout, config, market.initial_price()?).await
+}
+
+/// Creates a market on a new push oracle at its PDA (`config.oracle` is replaced by it) whose
+/// first price, `price` (1e6), is published at the chain's clock and cached in the market.
+pub async fn create_push_market(
+    chain: &mut impl Chain,
+    admin: &Keypair,
+    oracle_authority: &Keypair,
+    layout: MarketLayout,
+    mut config: MarketConfig,
+    price: u64,
+) -> anyhow::Result<DeployedMarket> {
+    let symbol = String::from_utf8_lossy(&layout.symbol).trim_end_matches('\0').to_string();
     let oracle = pda::push_oracle(&layout.symbol);
-    let config = market.config(oracle)?;
+    config.oracle = oracle;
     let create_oracle = instructions::create_push_oracle(
         &admin.pubkey(),
         layout.symbol,
@@ -80,19 +96,18 @@ pub async fn create_market(
     );
     chain.send(&[create_oracle], &[admin]).await?;
     let now = unix_time(chain).await?;
-    let price = i64::try_from(market.initial_price()?)?;
-    let push = instructions::update_push_oracle(&oracle_authority.pubkey(), &oracle, price, 0, now);
+    let push = instructions::update_push_oracle(&oracle_authority.pubkey(), &oracle, i64::try_from(price)?, 0, now);
     chain.send(&[push], &[oracle_authority]).await?;
     let account = Keypair::new();
     let size = market_account_size(layout.order_capacity, layout.seat_capacity)
-        .ok_or_else(|| anyhow::anyhow!("{}: market account too large", market.symbol))?;
+        .ok_or_else(|| anyhow::anyhow!("{symbol}: market account too large"))?;
     let rent = chain.rent_exempt_minimum(size).await?;
     let payer = chain.payer();
     let ixs = instructions::create_market(&admin.pubkey(), &payer, &account.pubkey(), layout, config, rent);
     chain.send(&ixs, &[admin, &account]).await?;
     // Cache the first price in the market (anyone may; trading does it on every order).
     chain.send(&[instructions::refresh_oracle(&account.pubkey(), &oracle)], &[]).await?;
-    Ok(DeployedMarket { symbol: market.symbol.clone(), address: account.pubkey(), oracle })
+    Ok(DeployedMarket { symbol, address: account.pubkey(), oracle })
 }
 
 /// Creates the exchange over an existing 6-decimal mint and seeds the insurance fund from

@@ -1,11 +1,11 @@
 //! The embedded localnet: solana-program-test's in-process bank with the program registered, a
 //! 6-decimal collateral mint, and the exchange bootstrapped from a config. Tests and
 //! `perp-keeper localnet` both start here.
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use anchor_lang::AccountDeserialize;
 use perp::state::{Exchange, Trader};
-use perp_client::chain::{Chain, TxOutcome};
+use perp_client::chain::{AccountFilter, Chain, Rejected, TxOutcome};
 use perp_client::{lookup, pda};
 use solana_program_test::{BanksClientError, ProgramTestContext};
 use solana_sdk::account::Account;
@@ -31,6 +31,11 @@ pub struct Localnet {
     pub markets: Vec<DeployedMarket>,
     /// Signatures already sent: a repeat gets a fresh blockhash instead of being deduplicated.
     sent: HashSet<Signature>,
+    /// Every account a transaction sent through this localnet named (statically or through a
+    /// lookup table). A transaction can only create or write accounts it names, so the program's
+    /// accounts are among these: `program_accounts` reads them back and keeps those it owns, as a
+    /// node's `getProgramAccounts` would (the in-process bank has no index to ask).
+    named: BTreeSet<Pubkey>,
 }
 
 impl Localnet {
@@ -64,6 +69,7 @@ impl Localnet {
             oracle_authority: Keypair::new(),
             markets: Vec::new(),
             sent: HashSet::new(),
+            named: BTreeSet::new(),
         }
     }
 
@@ -89,6 +95,7 @@ impl Localnet {
     async fn execute(&mut self, tx: impl Into<VersionedTransaction>) -> Result<TxOutcome, BanksClientError> {
         let tx = tx.into();
         let signature = tx.signatures[0];
+        self.named.extend(tx.message.static_account_keys().iter().copied());
         let result = self.ctx.banks_client.process_transaction_with_metadata(tx).await?;
         result.result?;
         let logs = result.metadata.map(|m| m.log_messages).unwrap_or_default();
@@ -137,6 +144,7 @@ impl Localnet {
     ) -> Result<TxOutcome, BanksClientError> {
         self.refresh_blockhash().await?;
         let payer = self.ctx.payer.insecure_clone();
+        self.named.extend(tables.iter().flat_map(|t| t.addresses.iter().copied()));
         let tx = lookup::v0_transaction(&payer, signers, ixs, tables, self.ctx.last_blockhash)
             .map_err(|_| BanksClientError::ClientError("the v0 transaction does not compile or fit"))?;
         self.execute(tx).await
@@ -221,7 +229,12 @@ impl Chain for Localnet {
     }
 
     async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> anyhow::Result<TxOutcome> {
-        Ok(self.process(ixs, signers).await?)
+        match self.process(ixs, signers).await {
+            Ok(outcome) => Ok(outcome),
+            Err(BanksClientError::TransactionError(e))
+            | Err(BanksClientError::SimulationError { err: e, .. }) => Err(Rejected(e).into()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn account(&mut self, address: &Pubkey) -> anyhow::Result<Option<Account>> {
@@ -230,5 +243,25 @@ impl Chain for Localnet {
 
     async fn rent_exempt_minimum(&mut self, len: usize) -> anyhow::Result<u64> {
         Ok(self.ctx.banks_client.get_rent().await?.minimum_balance(len))
+    }
+
+    async fn program_accounts(&mut self, filter: &AccountFilter) -> anyhow::Result<Vec<(Pubkey, Account)>> {
+        let mut out = Vec::new();
+        for address in self.named.clone() {
+            if let Some(account) = self.ctx.banks_client.get_account(address).await? {
+                if account.owner == perp::ID && filter.matches(&account.data) {
+                    out.push((address, account));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn multiple_accounts(&mut self, addresses: &[Pubkey]) -> anyhow::Result<Vec<Option<Account>>> {
+        let mut out = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            out.push(self.ctx.banks_client.get_account(*address).await?);
+        }
+        Ok(out)
     }
 }

@@ -8,7 +8,7 @@ use perp::events::{CollateralDeposited, CollateralWithdrawn, OrderFilled, OrderP
 use perp::math::PRICE_PRECISION as PRICE;
 use perp::state::{PushOracle, Trader};
 use perp::{OrderParams, OrderSide, OrderType};
-use perp_client::chain::Chain;
+use perp_client::chain::{AccountFilter, Chain, Rejected};
 use perp_client::rpc::RpcChain;
 use perp_client::views::MarketData;
 use perp_client::{accounts, events, instructions, pda};
@@ -16,10 +16,8 @@ use perp_migrations::config::Config;
 use perp_migrations::validator::LocalValidator;
 use perp_migrations::{bootstrap, tokens};
 use solana_compute_budget_interface::ComputeBudgetInstruction;
-use solana_sdk::instruction::InstructionError;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
-use solana_sdk::transaction::TransactionError;
 
 const USDC: u64 = 1_000_000;
 
@@ -37,11 +35,7 @@ async fn wallet(net: &LocalValidator, chain: &mut RpcChain, tokens_units: u64) -
 }
 
 fn custom_code(error: &anyhow::Error) -> Option<u32> {
-    let rpc_error = error.downcast_ref::<solana_rpc_client_api::client_error::Error>()?;
-    match rpc_error.get_transaction_error()? {
-        TransactionError::InstructionError(_, InstructionError::Custom(code)) => Some(code),
-        _ => None,
-    }
+    error.downcast_ref::<Rejected>()?.custom_code()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -128,7 +122,7 @@ async fn discover_trader_accounts_by_owner(net: &LocalValidator, chain: &mut Rpc
     chain.send(&[instructions::open_trader(&d, &d, 0)], &[&dave.owner]).await.unwrap();
 
     let size = (8 + <Trader as anchor_lang::Space>::INIT_SPACE) as u64;
-    let found = chain.program_accounts(size, Trader::OWNER_OFFSET, c.as_ref()).await.unwrap();
+    let found = chain.program_accounts(&owned_by(size, &c)).await.unwrap();
     let mut subs: Vec<u16> = found.iter().map(|(_, a)| accounts::trader(&a.data).unwrap().sub_account_id).collect();
     subs.sort();
     assert_eq!(subs, vec![0, 5, 9]);
@@ -136,7 +130,12 @@ async fn discover_trader_accounts_by_owner(net: &LocalValidator, chain: &mut Rpc
         let trader = accounts::trader(&account.data).unwrap();
         assert_eq!(*address, pda::trader(&c, trader.sub_account_id));
     }
-    assert_eq!(chain.program_accounts(size, Trader::OWNER_OFFSET, d.as_ref()).await.unwrap().len(), 1);
+    assert_eq!(chain.program_accounts(&owned_by(size, &d)).await.unwrap().len(), 1);
+}
+
+/// Trader accounts of `owner`.
+fn owned_by(size: u64, owner: &Pubkey) -> AccountFilter {
+    AccountFilter { data_size: Some(size), offset: Trader::OWNER_OFFSET, bytes: owner.to_bytes().to_vec() }
 }
 
 /// A wallet with an open, funded trader account (sub-account 0).

@@ -1,0 +1,27 @@
+//! Funding: `update_funding` on each market whose interval is due, or whose last premium sample
+//! is at least `funding_sample_secs` old (so the time-weighted premium is sampled through the
+//! interval). Two keepers at once: the second call samples zero seconds, so nothing is counted
+//! twice.
+use crate::OrPerp;
+use perp_client::chain::Chain;
+use perp_client::instructions;
+
+use crate::keeper::{CrankRun, Keeper};
+use crate::scan::Snapshot;
+
+pub async fn run(keeper: &Keeper, chain: &mut impl Chain, snapshot: &mut Snapshot) -> anyhow::Result<CrankRun> {
+    let mut run = CrankRun::default();
+    let now = snapshot.now;
+    for market in &mut snapshot.markets {
+        let h = market.header().or_perp()?;
+        let due = now >= h.funding_interval_start + i64::from(h.funding_interval_secs);
+        let sample = now - h.funding_last_sample_time >= keeper.settings.funding_sample_secs.max(1);
+        if !due && !sample {
+            continue;
+        }
+        let ix = instructions::update_funding(&market.address, &h.oracle);
+        let sent = keeper.send(chain, "funding", &[ix], &[], &[]).await;
+        run.count(&sent);
+    }
+    Ok(run)
+}

@@ -1,0 +1,68 @@
+//! Oracle push: for each market on a push oracle this keeper is the authority of, publishes its
+//! price source's price at the clock (less the quote's age) and caches it in the market. A
+//! publish time the oracle already has is not pushed again.
+use crate::OrPerp;
+use anchor_lang::AccountDeserialize;
+use perp::error::PerpError;
+use perp::state::{OracleKind, PushOracle};
+use perp_client::chain::Chain;
+use perp_client::instructions;
+use solana_sdk::signature::Signer;
+
+use crate::keeper::{CrankRun, Keeper, Sent};
+use crate::scan::Snapshot;
+
+/// `price` at 1e6 in the oracle's exponent, exactly (`None` when it does not fit exactly).
+pub fn to_oracle_units(price: u64, exponent: i32) -> Option<i64> {
+    let shift = exponent.checked_add(6)?;
+    let raw = if shift >= 0 {
+        let div = 10u64.checked_pow(shift.unsigned_abs())?;
+        (price % div == 0).then(|| price / div)?
+    } else {
+        price.checked_mul(10u64.checked_pow(shift.unsigned_abs())?)?
+    };
+    i64::try_from(raw).ok()
+}
+
+pub async fn run(keeper: &Keeper, chain: &mut impl Chain, snapshot: &mut Snapshot) -> anyhow::Result<CrankRun> {
+    let mut run = CrankRun::default();
+    let Some(authority) = keeper.oracle_authority.as_ref() else { return Ok(run) };
+    let now = snapshot.now;
+    for market in &mut snapshot.markets {
+        let header = market.header().or_perp()?;
+        if header.oracle_kind != OracleKind::Push as u8 {
+            continue;
+        }
+        let Some(account) = chain.account(&header.oracle).await? else { continue };
+        let Ok(oracle) = PushOracle::try_deserialize(&mut account.data.as_slice()) else { continue };
+        if oracle.authority != authority.pubkey() {
+            continue;
+        }
+        let symbol = String::from_utf8_lossy(&header.symbol).trim_end_matches('\0').to_string();
+        // The source is asked with the keeper's lock on it only for this read.
+        let quote = { keeper.prices.lock().map(|mut p| p.quote(&symbol, now)).unwrap_or(None) };
+        let Some(quote) = quote else { continue };
+        let publish_time = now - quote.age;
+        if publish_time <= oracle.publish_time {
+            continue;
+        }
+        let (Some(price), Some(conf)) =
+            (to_oracle_units(quote.price, oracle.exponent), to_oracle_units(quote.conf, oracle.exponent).and_then(|c| u64::try_from(c).ok()))
+        else {
+            tracing::warn!(%symbol, price = quote.price, exponent = oracle.exponent, "price does not fit the oracle's exponent");
+            run.stats.errors += 1;
+            continue;
+        };
+        let push = instructions::update_push_oracle(&authority.pubkey(), &header.oracle, price, conf, publish_time);
+        let sent = keeper.send(chain, "oracle", &[push], &[authority], &[PerpError::OraclePublishTimeNotIncreasing]).await;
+        run.count(&sent);
+        if let Sent::Landed(_) = sent {
+            tracing::info!(%symbol, price = %crate::units::price(quote.price), publish_time, "oracle pushed");
+            // Cache it in the market (a stale or too uncertain price is refused there: logged).
+            let refresh = instructions::refresh_oracle(&market.address, &header.oracle);
+            let cached = keeper.send(chain, "oracle", &[refresh], &[], &[PerpError::OracleWentBack]).await;
+            run.count(&cached);
+        }
+    }
+    Ok(run)
+}
