@@ -5,6 +5,7 @@ pub mod chain;
 pub mod events;
 pub mod instructions;
 pub mod lookup;
+pub mod money;
 pub mod pda;
 pub mod risk;
 pub mod rpc;

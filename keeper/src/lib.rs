@@ -5,6 +5,7 @@ pub mod keeper;
 pub mod metrics;
 pub mod prices;
 pub mod scan;
+pub mod scenario;
 pub mod state_view;
 pub mod units;
 
