@@ -52,7 +52,14 @@ fn edge_price(
     crossed: impl Fn(&AccountRisk) -> Result<bool, PerpError>,
 ) -> Result<Option<u64>, PerpError> {
     let (mut lo, mut hi) = (1u64, 1u64 << 60);
-    let at = |p| -> Result<bool, PerpError> { crossed(&risk_at(trader, markets, index, p)?) };
+    // A price so high that the account's figures overflow is past any short's edge and below
+    // no long's: it counts as crossed for a short only.
+    let at = |p| -> Result<bool, PerpError> {
+        match risk_at(trader, markets, index, p).and_then(|r| crossed(&r)) {
+            Err(PerpError::MathOverflow | PerpError::CastOverflow) => Ok(!long),
+            other => other,
+        }
+    };
     if long {
         // The highest price at which it is crossed.
         if !at(lo)? {

@@ -6,6 +6,8 @@ pub mod metrics;
 pub mod prices;
 pub mod scan;
 pub mod scenario;
+pub mod sim;
+pub mod summary;
 pub mod state_view;
 pub mod units;
 

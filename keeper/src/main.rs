@@ -2,7 +2,11 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use perp_keeper::scenario::report::Report;
+use perp_keeper::scenario::{self, Scenario, Step};
 use perp_keeper::state_view::describe_chain;
+use perp_keeper::{sim, summary};
+
 use perp_migrations::config::Config;
 use perp_migrations::localnet::Localnet;
 
@@ -18,6 +22,10 @@ enum Command {
     /// Start a local chain with the program, bootstrap the exchange and its markets from a
     /// config, and print their state. By default the in-process bank (prints, then exits); with
     /// `--validator`, Agave's TestValidator over JSON-RPC, running until Ctrl-C.
+    ///
+    /// Without `--validator`: runs the embedded market day (makers, leveraged takers, a basis
+    /// trader, a crash, every keeper crank) on the in-process bank and prints what the waterfall
+    /// did; `--scenario FILE` runs a scenario file instead (`--report OUT.json` writes its report).
     Localnet {
         /// Bootstrap config (TOML); default: migrations/localnet.toml, built in.
         #[arg(long)]
@@ -28,6 +36,15 @@ enum Command {
         /// RPC port of `--validator` (the websocket is the next port).
         #[arg(long, default_value_t = 8899)]
         rpc_port: u16,
+        /// A scenario file (../shared/SCENARIO.md format) to run instead of the market day.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Where to write the run's JSON report.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Only bootstrap and print the exchange, its markets and their parameters.
+        #[arg(long)]
+        describe: bool,
     },
 }
 
@@ -47,15 +64,17 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     match Cli::parse().command {
-        Command::Localnet { config, validator, rpc_port } => {
+        Command::Localnet { config, validator, rpc_port, scenario, report, describe } => {
             let config = match config {
                 Some(path) => Config::load(&path)?,
                 None => Config::localnet_default(),
             };
-            if validator {
-                run_validator(&config, rpc_port).await
-            } else {
-                localnet(&config).await
+            let scenario = scenario.as_deref().map(Scenario::load).transpose()?;
+            match (validator, scenario) {
+                (true, scenario) => run_validator(&config, rpc_port, scenario, report).await,
+                (false, _) if describe => localnet(&config).await,
+                (false, Some(scenario)) => run_scenario(&scenario, report.as_deref()).await,
+                (false, None) => run_scenario(&sim::market_day(&config)?, report.as_deref()).await,
             }
         }
     }
@@ -71,11 +90,65 @@ async fn localnet(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A progress line on a terminal (rewritten in place), a log line every tenth otherwise.
+fn progress(total: usize) -> impl FnMut(&Step) {
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let started = std::time::Instant::now();
+    let mut last_tenth = 0;
+    move |step: &Step| {
+        let n = step.number;
+        if tty {
+            eprint!("\rstep {n:>5} / {total}  {:>5.1} s ", started.elapsed().as_secs_f32());
+            if n == total {
+                eprintln!();
+            }
+        } else if n * 10 / total.max(1) > last_tenth {
+            last_tenth = n * 10 / total.max(1);
+            tracing::info!(step = n, total, seconds = started.elapsed().as_secs(), "progress");
+        }
+    }
+}
+
+async fn run_scenario(scenario: &Scenario, report_path: Option<&std::path::Path>) -> anyhow::Result<()> {
+    tracing::info!(scenario = %scenario.name, steps = scenario.steps.len(), "running on the in-process bank");
+    let started = std::time::Instant::now();
+    let report = scenario::run::on_localnet(scenario, progress(scenario.steps.len())).await?;
+    finish(&report, report_path, started)
+}
+
+fn finish(report: &Report, report_path: Option<&std::path::Path>, started: std::time::Instant) -> anyhow::Result<()> {
+    print!("{}", summary::summary(report));
+    println!("\nran in {:.1} s", started.elapsed().as_secs_f32());
+    if let Some(path) = report_path {
+        std::fs::write(path, report.to_json()).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        tracing::info!(report = %path.display(), "report written");
+    }
+    Ok(())
+}
+
 #[cfg(feature = "validator")]
-async fn run_validator(config: &Config, rpc_port: u16) -> anyhow::Result<()> {
+async fn run_validator(
+    config: &Config,
+    rpc_port: u16,
+    scenario: Option<Scenario>,
+    report_path: Option<PathBuf>,
+) -> anyhow::Result<()> {
     use perp_migrations::validator::LocalValidator;
     tracing::info!(rpc_port, "starting Agave's TestValidator");
     let net = LocalValidator::start(config, Some(rpc_port)).await?;
+    if let Some(scenario) = scenario {
+        let d = &net.deployment;
+        let env = scenario::run::Env {
+            admin: d.admin.insecure_clone(),
+            mint: d.mint,
+            mint_authority: d.mint_authority.insecure_clone(),
+            oracle_authority: d.oracle_authority.insecure_clone(),
+        };
+        let started = std::time::Instant::now();
+        let mut chain = net.chain();
+        let report = scenario::run::on_rpc(&mut chain, env, &scenario, progress(scenario.steps.len())).await?;
+        return finish(&report, report_path.as_deref(), started);
+    }
     let markets: Vec<_> = net.deployment.markets.iter().map(|m| m.address).collect();
     print!("{}", describe_chain(&mut net.chain(), &markets).await?);
     println!("rpc              {}", net.validator.rpc_url());
@@ -90,6 +163,11 @@ async fn run_validator(config: &Config, rpc_port: u16) -> anyhow::Result<()> {
 }
 
 #[cfg(not(feature = "validator"))]
-async fn run_validator(_config: &Config, _rpc_port: u16) -> anyhow::Result<()> {
+async fn run_validator(
+    _config: &Config,
+    _rpc_port: u16,
+    _scenario: Option<Scenario>,
+    _report: Option<PathBuf>,
+) -> anyhow::Result<()> {
     anyhow::bail!("this build has no validator: rebuild with `--features validator` (needs Debian's libclang-dev)")
 }

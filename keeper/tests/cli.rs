@@ -16,18 +16,18 @@ fn keeper() -> Command {
 
 #[test]
 fn localnet_prints_the_exchange_and_its_markets() {
-    let out = keeper().arg("localnet").output().expect("run perp-keeper");
+    let out = keeper().args(["localnet", "--describe"]).output().expect("run perp-keeper");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(&format!("exchange         {}", pda::exchange())), "{text}");
-    for symbol in ["BTC-PERP", "ETH-PERP"] {
+    for symbol in ["BTC-PERP", "SOL-PERP"] {
         assert!(text.contains(&format!("market {symbol}")), "{text}");
     }
-    assert!(text.contains("price 90000") && text.contains("price 3000"), "{text}");
+    assert!(text.contains("price 90000") && text.contains("price 150"), "{text}");
     assert!(text.contains("seats 0 / 4096"), "{text}");
     assert!(text.contains("insurance fund   deposits 100000  fees 0"), "{text}");
     assert!(
-        text.contains("waterfall      penalty 0.5%  to insurance 50%  buffer 0.25%  fund cap per event none"),
+        text.contains("waterfall      penalty 0.5%  to insurance 50%  buffer 0.25%  fund cap per event 2500"),
         "{text}"
     );
 }
@@ -38,7 +38,7 @@ fn localnet_is_quiet_by_default() {
     let out = Command::new(env!("CARGO_BIN_EXE_perp-keeper"))
         .env_remove("RUST_LOG")
         .env("RUST_BACKTRACE", "1")
-        .arg("localnet")
+        .args(["localnet", "--describe"])
         .output()
         .expect("run perp-keeper");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

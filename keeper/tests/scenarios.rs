@@ -6,7 +6,7 @@ use serde_json::Value;
 async fn run_file(name: &str) -> Report {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios").join(name);
     let scenario = Scenario::load(&path).unwrap();
-    run::on_localnet(&scenario).await.unwrap()
+    run::on_localnet(&scenario, |_| {}).await.unwrap()
 }
 
 fn assert_invariants(report: &Report) {

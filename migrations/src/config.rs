@@ -109,7 +109,7 @@ mod tests {
         let text = include_str!("../localnet.toml").replacen("fill_band_ppm = 10000", "fill_band_ppm = 90000", 1);
         let err = Config::parse(&text).unwrap_err().to_string();
         assert!(err.contains("BTC-PERP") && err.contains("Fill band"), "{err}");
-        let text = include_str!("../localnet.toml").replace("symbol = \"ETH-PERP\"", "symbol = \"BTC-PERP\"");
+        let text = include_str!("../localnet.toml").replace("symbol = \"SOL-PERP\"", "symbol = \"BTC-PERP\"");
         assert!(Config::parse(&text).unwrap_err().to_string().contains("appears twice"));
     }
 }

@@ -133,8 +133,9 @@ pub struct Runner<'a, C: ScenarioChain> {
     pub last_step: usize,
 }
 
-/// Runs `scenario` on the in-process bank: a new localnet at the scenario's start time.
-pub async fn on_localnet(scenario: &Scenario) -> anyhow::Result<super::report::Report> {
+/// Runs `scenario` on the in-process bank: a new localnet at the scenario's start time;
+/// `progress` sees each step as it starts.
+pub async fn on_localnet(scenario: &Scenario, progress: impl FnMut(&Step)) -> anyhow::Result<super::report::Report> {
     let mut config = perp_migrations::config::Config::localnet_default().without_markets();
     config.exchange.insurance_fund = 0;
     let mut net = Localnet::start(&config).await?;
@@ -146,7 +147,14 @@ pub async fn on_localnet(scenario: &Scenario) -> anyhow::Result<super::report::R
         oracle_authority: net.oracle_authority.insecure_clone(),
     };
     let mut runner = Runner::setup(&mut net, env, scenario).await?;
-    runner.run(scenario, |_| {}).await?;
+    runner.run(scenario, progress).await?;
+    runner.report(scenario).await
+}
+
+/// Runs `scenario` on a running validator over JSON-RPC (`advance` steps are rejected there).
+pub async fn on_rpc(chain: &mut RpcChain, env: Env, scenario: &Scenario, progress: impl FnMut(&Step)) -> anyhow::Result<super::report::Report> {
+    let mut runner = Runner::setup(chain, env, scenario).await?;
+    runner.run(scenario, progress).await?;
     runner.report(scenario).await
 }
 
@@ -176,7 +184,8 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
             rejected: Vec::new(),
             last_step: 0,
         };
-        for (spec, table) in scenario.markets.iter().zip(&scenario.market_tables) {
+        for (index, spec) in scenario.markets.iter().enumerate() {
+            let table = scenario.market_tables.get(index).cloned().unwrap_or_default();
             let (layout, config, price) = spec.to_program()?;
             let deployed = bootstrap::create_push_market(
                 runner.chain,
@@ -197,7 +206,7 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
                     oracle: deployed.oracle,
                     lot_size: layout.lot_size,
                     tick_size: layout.tick_size,
-                    table: table.clone(),
+                    table,
                 },
             );
         }
