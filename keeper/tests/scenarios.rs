@@ -59,3 +59,100 @@ async fn the_seed_toy_trade_reports_the_figures_of_scenario_md() {
     assert!(report.events("rejected").is_empty());
     assert_invariants(&report);
 }
+
+fn dec(v: &Value) -> rust_decimal::Decimal {
+    v.as_str().unwrap_or_else(|| panic!("{v} is not a decimal string")).parse().unwrap()
+}
+
+#[tokio::test]
+async fn funding_follows_the_premium_of_the_book_and_sums_to_zero() {
+    let report = run_file("funding.toml").await;
+    println!("{}", report.to_json());
+    let funding = report.events("funding");
+    assert_eq!(funding.len(), 4, "four 1-hour boundaries pass in 4 h of cranks");
+    // Bids above the oracle: the premium is positive, longs pay.
+    for f in &funding {
+        assert!(dec(&f["premium"]) > rust_decimal::Decimal::ZERO, "{f}");
+        assert!(dec(&f["rate"]) > rust_decimal::Decimal::ZERO, "{f}");
+    }
+    let long = &report.0["traders"]["long"]["positions"][0];
+    let short = &report.0["traders"]["short"]["positions"][0];
+    assert!(dec(&long["funding_paid"]) > rust_decimal::Decimal::ZERO);
+    assert!(dec(&short["funding_paid"]) < rust_decimal::Decimal::ZERO);
+    assert_invariants(&report);
+}
+
+#[tokio::test]
+async fn a_liquidation_moves_part_of_the_position_and_a_refused_step_is_recorded() {
+    let report = run_file("liquidation.toml").await;
+    println!("{}", report.to_json());
+    let rejected = report.events("rejected");
+    assert_eq!(rejected.len(), 1);
+    assert_eq!((rejected[0]["step"].as_u64(), rejected[0]["error"].as_str()), (Some(3), Some("InsufficientMargin")));
+    assert!(rejected[0]["message"].as_str().unwrap().contains("margin"));
+    let liquidations = report.events("liquidation");
+    assert_eq!(liquidations.len(), 1);
+    let l = liquidations[0];
+    assert_eq!((l["trader"].as_str(), l["liquidator"].as_str(), l["market"].as_str()), (Some("retail"), Some("keeper"), Some("BTC-PERP")));
+    // Transfer price oracle x (1 - (1 - s) p) = 80,000 x (1 - 0.5 x 0.01).
+    assert_eq!(l["price"], "79600");
+    assert!(dec(&l["size"]) < rust_decimal::Decimal::new(9, 1), "partial: {l}");
+    let retail = &report.0["traders"]["retail"];
+    assert_eq!(retail["liquidated"], true);
+    assert_eq!(retail["bankrupt"], false);
+    // The keeper unwound what it took over through the maker's bid.
+    assert_eq!(report.0["keeper"]["positions"].as_array().unwrap().len(), 0, "{}", report.0["keeper"]);
+    assert!(report.events("fill").iter().any(|f| f["taker"] == "keeper" && f["maker"] == "maker"));
+    assert_invariants(&report);
+}
+
+#[tokio::test]
+async fn the_insurance_fund_pays_a_deficit_it_covers_and_there_is_no_adl() {
+    let report = run_file("insurance-draw.toml").await;
+    println!("{}", report.to_json());
+    let b = report.events("bankruptcy");
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0]["trader"], "retail");
+    assert_eq!(b[0]["uncovered"], "0");
+    let draws = report.events("insurance_draw");
+    assert_eq!(draws.len(), 1);
+    assert_eq!(draws[0]["amount"], b[0]["deficit"]);
+    assert!(report.events("adl").is_empty() && report.events("adl_settled").is_empty());
+    assert_eq!(report.0["traders"]["retail"]["positions"].as_array().unwrap().len(), 0);
+    let fund = dec(&report.0["insurance_fund"]);
+    assert!(fund < rust_decimal::Decimal::from(10_000), "the fund paid: {fund}");
+    assert_invariants(&report);
+}
+
+#[tokio::test]
+async fn adl_closes_the_same_fraction_of_every_opposite_position() {
+    let report = run_file("adl.toml").await;
+    println!("{}", report.to_json());
+    let bankruptcies = report.events("bankruptcy");
+    assert_eq!(bankruptcies.len(), 2, "retail and whale");
+    for b in &bankruptcies {
+        assert!(dec(&b["uncovered"]) > rust_decimal::Decimal::ZERO, "{b}");
+    }
+    let adl = report.events("adl");
+    assert_eq!(adl.len(), 2);
+    // Each bankrupt long closes by selling against the whole short side at once.
+    for e in &adl {
+        assert_eq!(e["side"], "sell");
+    }
+    // Pro rata: maker (1.5) and hedger (0.5) give up the same 60% (to a lot), and keep the rest.
+    let position = |t: &str| &report.0["traders"][t]["positions"][0];
+    let lot = rust_decimal::Decimal::new(1, 3);
+    for (t, closed, left) in [("maker", "0.9", "-0.6"), ("hedger", "0.3", "-0.2")] {
+        let (c, l) = (dec(&position(t)["adl_closed"]), dec(&position(t)["base"]));
+        assert!((c - closed.parse::<rust_decimal::Decimal>().unwrap()).abs() <= lot, "{t} closed {c}");
+        assert!((l - left.parse::<rust_decimal::Decimal>().unwrap()).abs() <= lot, "{t} keeps {l}");
+    }
+    assert_eq!(report.0["traders"]["steady"]["deleveraged"], false, "the winning side only");
+    for t in ["maker", "hedger"] {
+        assert_eq!(report.0["traders"][t]["deleveraged"], true);
+    }
+    assert_eq!(report.0["traders"]["retail"]["bankrupt"], true);
+    let settled = report.events("adl_settled");
+    assert!(settled.iter().any(|e| e["trader"] == "maker") && settled.iter().any(|e| e["trader"] == "hedger"));
+    assert_invariants(&report);
+}
