@@ -207,3 +207,20 @@ fn refresh_price(view: MarketView, oracle_key: &Pubkey, mut oracle: Account, now
     );
     refresh_oracle_price(view.header, &info, now)
 }
+
+/// The money rules over every account of the program on `chain`, against the vaults' real token
+/// balances (`perp_client::money`).
+pub async fn check_money_rules(chain: &mut impl Chain) -> anyhow::Result<perp_client::money::Verdict> {
+    let tracked = Tracked::discover(chain).await?;
+    let snapshot = Snapshot::load(chain, &tracked).await?;
+    let vault = perp_migrations::tokens::token_balance(chain, &snapshot.exchange.vault).await?;
+    let insurance_vault = perp_migrations::tokens::token_balance(chain, &snapshot.exchange.insurance_vault).await?;
+    let mut books = perp_client::money::Books {
+        exchange: snapshot.exchange,
+        vault,
+        insurance_vault,
+        traders: snapshot.traders,
+        markets: snapshot.markets,
+    };
+    perp_client::money::check(&mut books).or_perp()
+}

@@ -136,19 +136,26 @@ pub struct Runner<'a, C: ScenarioChain> {
 /// Runs `scenario` on the in-process bank: a new localnet at the scenario's start time;
 /// `progress` sees each step as it starts.
 pub async fn on_localnet(scenario: &Scenario, progress: impl FnMut(&Step)) -> anyhow::Result<super::report::Report> {
+    let (mut net, env) = localnet_at(scenario.start_time).await?;
+    let mut runner = Runner::setup(&mut net, env, scenario).await?;
+    runner.run(scenario, progress).await?;
+    runner.report(scenario).await
+}
+
+/// A new in-process bank with an exchange (no markets, no insurance fund) whose clock reads
+/// `start_time`, and who runs it.
+pub async fn localnet_at(start_time: i64) -> anyhow::Result<(Localnet, Env)> {
     let mut config = perp_migrations::config::Config::localnet_default().without_markets();
     config.exchange.insurance_fund = 0;
     let mut net = Localnet::start(&config).await?;
-    net.set_unix_time(scenario.start_time).await?;
+    net.set_unix_time(start_time).await?;
     let env = Env {
         admin: net.admin.insecure_clone(),
         mint: net.mint,
         mint_authority: net.mint_authority.insecure_clone(),
         oracle_authority: net.oracle_authority.insecure_clone(),
     };
-    let mut runner = Runner::setup(&mut net, env, scenario).await?;
-    runner.run(scenario, progress).await?;
-    runner.report(scenario).await
+    Ok((net, env))
 }
 
 /// Runs `scenario` on a running validator over JSON-RPC (`advance` steps are rejected there).
