@@ -6,6 +6,7 @@ pub mod metrics;
 pub mod prices;
 pub mod scan;
 pub mod scenario;
+pub mod service;
 pub mod sim;
 pub mod summary;
 pub mod state_view;

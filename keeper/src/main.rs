@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use perp_keeper::scenario::report::Report;
 use perp_keeper::scenario::{self, Scenario, Step};
 use perp_keeper::state_view::describe_chain;
+use perp_keeper::service::{self, KeeperConfig};
 use perp_keeper::{sim, summary};
 
 use perp_migrations::config::Config;
@@ -19,6 +20,40 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the keeper against a cluster over JSON-RPC: oracle, funding, liquidation, bankruptcy
+    /// and ADL cranks, each on its own interval, until Ctrl-C.
+    Run {
+        /// Keeper config (TOML, see keeper.example.toml); flags override it.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// JSON-RPC URL or moniker: localhost, devnet, testnet, mainnet-beta (default: the
+        /// Solana CLI's config, else localhost).
+        #[arg(long, short = 'u')]
+        url: Option<String>,
+        /// Keypair file (Solana CLI form) paying fees and owning the liquidator account.
+        #[arg(long, short = 'k')]
+        keypair: Option<PathBuf>,
+        /// The liquidator trader account's sub-account id.
+        #[arg(long)]
+        sub_account: Option<u16>,
+        /// Keypair of the push oracles' authority (keeper-pushed markets).
+        #[arg(long)]
+        oracle_authority: Option<PathBuf>,
+        /// Price path for the push oracles (`seconds symbol price` lines).
+        #[arg(long)]
+        price_path: Option<PathBuf>,
+        #[arg(long)]
+        compute_unit_limit: Option<u32>,
+        /// Priority fee, micro-lamports per compute unit.
+        #[arg(long)]
+        priority_fee: Option<u64>,
+        /// Serve Prometheus metrics at this address (e.g. 127.0.0.1:9464).
+        #[arg(long)]
+        metrics_addr: Option<std::net::SocketAddr>,
+        /// Stop after this many runs of each crank (default: until Ctrl-C).
+        #[arg(long)]
+        cycles: Option<u64>,
+    },
     /// Start a local chain with the program, bootstrap the exchange and its markets from a
     /// config, and print their state. By default the in-process bank (prints, then exits); with
     /// `--validator`, Agave's TestValidator over JSON-RPC, running until Ctrl-C.
@@ -64,6 +99,38 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     match Cli::parse().command {
+        Command::Run {
+            config,
+            url,
+            keypair,
+            sub_account,
+            oracle_authority,
+            price_path,
+            compute_unit_limit,
+            priority_fee,
+            metrics_addr,
+            cycles,
+        } => {
+            let mut file = match config {
+                Some(path) => KeeperConfig::load(&path)?,
+                None => KeeperConfig::default(),
+            };
+            file.url = url.or(file.url);
+            file.keypair = keypair.or(file.keypair);
+            file.sub_account = sub_account.or(file.sub_account);
+            file.oracle_authority = oracle_authority.or(file.oracle_authority);
+            file.price_path = price_path.or(file.price_path);
+            file.compute_unit_limit = compute_unit_limit.or(file.compute_unit_limit);
+            file.priority_fee = priority_fee.or(file.priority_fee);
+            file.metrics_addr = metrics_addr.or(file.metrics_addr);
+            let home = std::env::var_os("HOME").map(PathBuf::from);
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+            let resolved = file.resolve(home.as_deref(), i64::try_from(now)?)?;
+            let ctrl_c = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            service::run(resolved, cycles, ctrl_c).await
+        }
         Command::Localnet { config, validator, rpc_port, scenario, report, describe } => {
             let config = match config {
                 Some(path) => Config::load(&path)?,
