@@ -151,18 +151,7 @@ impl Snapshot {
     /// Every trader account with at least one seat, priced with the program's margin engine,
     /// worst first (lowest equity over maintenance).
     pub fn priced(&mut self) -> Result<Vec<Priced>, PerpError> {
-        let views: Vec<(Pubkey, MarketView)> =
-            self.markets.iter_mut().map(|m| Ok((m.address, m.view()?))).collect::<Result<_, PerpError>>()?;
-        let mut out = Vec::new();
-        for (address, trader) in &self.traders {
-            if trader.active_markets().next().is_none() {
-                continue;
-            }
-            let risk = account_risk(trader, &views)?;
-            out.push(Priced { address: *address, trader: trader.clone(), risk, health: health_of(&risk)? });
-        }
-        out.sort_by_key(|p| (p.margin_ratio_ppm(), p.address));
-        Ok(out)
+        price_accounts(&mut self.markets, &self.traders)
     }
 
     /// Trader accounts holding a seat whose side has ADL events the seat has not applied yet.
@@ -191,6 +180,34 @@ impl Snapshot {
         }
         Ok(out)
     }
+}
+
+/// Decodes trader accounts' data (Anchor discriminator checked).
+pub fn decode_traders(accounts: &[(Pubkey, Vec<u8>)]) -> anyhow::Result<Vec<(Pubkey, Trader)>> {
+    accounts
+        .iter()
+        .map(|(address, data)| {
+            let trader = Trader::try_deserialize(&mut data.as_slice()).map_err(|e| anyhow::anyhow!("trader {address}: {e}"))?;
+            Ok((*address, trader))
+        })
+        .collect()
+}
+
+/// Every trader account in `traders` with at least one seat, priced over `markets` with the
+/// program's margin engine, worst first (lowest equity over maintenance).
+pub fn price_accounts(markets: &mut [MarketData], traders: &[(Pubkey, Trader)]) -> Result<Vec<Priced>, PerpError> {
+    let views: Vec<(Pubkey, MarketView)> =
+        markets.iter_mut().map(|m| Ok((m.address, m.view()?))).collect::<Result<_, PerpError>>()?;
+    let mut out = Vec::new();
+    for (address, trader) in traders {
+        if trader.active_markets().next().is_none() {
+            continue;
+        }
+        let risk = account_risk(trader, &views)?;
+        out.push(Priced { address: *address, trader: trader.clone(), risk, health: health_of(&risk)? });
+    }
+    out.sort_by_key(|p| (p.margin_ratio_ppm(), p.address));
+    Ok(out)
 }
 
 /// The program's oracle refresh on a copy of the market's header.

@@ -68,11 +68,6 @@ fn world(longs: usize, shorts: usize) -> Scenario {
     }
 }
 
-async fn price(runner: &mut Runner<'_, Localnet>, quote: u64) {
-    let step = Step { number: 0, line: 0, action: Action::Price { market: "BTC-PERP".into(), price: Decimal::from(quote), confidence: Decimal::ZERO, age: 0 } };
-    runner.step(&step).await.unwrap();
-}
-
 async fn unhealthy(chain: &mut Localnet) -> (usize, usize) {
     let tracked = Tracked::discover(chain).await.unwrap();
     let priced = Snapshot::load(chain, &tracked).await.unwrap().priced().unwrap();

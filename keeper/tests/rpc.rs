@@ -121,7 +121,12 @@ async fn the_keeper_over_json_rpc() {
     assert!(run.stats.landed >= 2, "{:?}", run.stats);
     assert_eq!(run.stats.errors, 0);
     // The landed transactions carry the keeper's compute budget first.
-    let tx = chain.rpc.get_transaction(&run.landed[0].signature, solana_transaction_status_client_types::UiTransactionEncoding::Base64).await.unwrap();
+    let config = solana_rpc_client_api::config::RpcTransactionConfig {
+        encoding: Some(solana_transaction_status_client_types::UiTransactionEncoding::Base64),
+        commitment: Some(solana_commitment_config::CommitmentConfig::confirmed()),
+        max_supported_transaction_version: Some(0),
+    };
+    let tx = chain.rpc.get_transaction_with_config(&run.landed[0].signature, config).await.unwrap();
     let message = tx.transaction.transaction.decode().unwrap().message;
     let programs: Vec<Pubkey> = message.instructions().iter().map(|ix| message.static_account_keys()[ix.program_id_index as usize]).collect();
     let budget = solana_compute_budget_interface::id();

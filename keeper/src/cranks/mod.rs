@@ -26,7 +26,9 @@ pub enum Crank {
 }
 
 impl Crank {
-    pub const ALL: [Crank; 5] = [Crank::Oracle, Crank::Funding, Crank::Liquidation, Crank::Bankruptcy, Crank::Adl];
+    /// Bankruptcy before liquidation: an account whose deficit the insurance fund covers is left
+    /// at zero equity with its positions, and the liquidation crank takes them in the same cycle.
+    pub const ALL: [Crank; 5] = [Crank::Oracle, Crank::Funding, Crank::Bankruptcy, Crank::Liquidation, Crank::Adl];
 
     pub fn name(self) -> &'static str {
         match self {
