@@ -47,7 +47,8 @@ impl Verdict {
 
 /// Checks rules 1 to 4 over `books`.
 pub fn check(books: &mut Books) -> Result<Verdict, PerpError> {
-    let mut v = Verdict { conservation: true, symmetry: true, funding_zero_sum: true, solvency: true, ..Verdict::default() };
+    let mut v =
+        Verdict { conservation: true, symmetry: true, funding_zero_sum: true, solvency: true, ..Verdict::default() };
     let ledger = books.exchange.ledger;
     let collateral: u128 = books.traders.iter().map(|(_, t)| u128::from(t.collateral)).sum();
     if collateral != u128::from(ledger.total_collateral) {
@@ -59,7 +60,8 @@ pub fn check(books: &mut Books) -> Result<Verdict, PerpError> {
         let address = market.address;
         let view = market.view()?;
         let h = *view.header;
-        let (mut unsettled, mut entry, mut deposits, mut long, mut short, mut pending) = (0i64, 0i64, 0u64, 0i64, 0i64, 0i64);
+        let (mut unsettled, mut entry, mut deposits, mut long, mut short, mut pending) =
+            (0i64, 0i64, 0u64, 0i64, 0i64, 0i64);
         for s in view.seats.iter().filter(|s| !s.is_free()) {
             pending = pending.checked_add(pending_funding(&h, s)?).ok_or(PerpError::MathOverflow)?;
             unsettled += s.unsettled_quote;
@@ -80,14 +82,15 @@ pub fn check(books: &mut Books) -> Result<Verdict, PerpError> {
         pending += insurance_pending_funding(&h)?;
         if long != short || i64::try_from(h.open_interest_lots).ok() != Some(long) {
             v.symmetry = false;
-            v.details.push(format!("market {address}: long {long} lots, short {short}, open interest {}", h.open_interest_lots));
+            v.details.push(format!(
+                "market {address}: long {long} lots, short {short}, open interest {}",
+                h.open_interest_lots
+            ));
         }
         if h.funding_settled_net + pending != 0 {
             v.funding_zero_sum = false;
-            v.details.push(format!(
-                "market {address}: funding settled {} + pending {pending} != 0",
-                h.funding_settled_net
-            ));
+            v.details
+                .push(format!("market {address}: funding settled {} + pending {pending} != 0", h.funding_settled_net));
         }
         markets_cash += i128::from(market_cash(&h)?);
     }
@@ -98,7 +101,8 @@ pub fn check(books: &mut Books) -> Result<Verdict, PerpError> {
     }
     if books.insurance_vault != ledger.insurance_fund {
         v.conservation = false;
-        v.details.push(format!("insurance vault holds {}, the fund is {}", books.insurance_vault, ledger.insurance_fund));
+        v.details
+            .push(format!("insurance vault holds {}, the fund is {}", books.insurance_vault, ledger.insurance_fund));
     }
     let views: Vec<(Pubkey, MarketView)> =
         books.markets.iter_mut().map(|m| Ok((m.address, m.view()?))).collect::<Result<_, PerpError>>()?;

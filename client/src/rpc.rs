@@ -278,9 +278,13 @@ impl Chain for RpcChain {
     async fn multiple_accounts(&mut self, addresses: &[Pubkey]) -> anyhow::Result<Vec<Option<Account>>> {
         let mut out = Vec::with_capacity(addresses.len());
         for batch in addresses.chunks(MULTIPLE_ACCOUNTS_BATCH) {
-            let response =
-                self.rpc.get_multiple_accounts_with_commitment(batch, CommitmentConfig::confirmed()).await?;
-            anyhow::ensure!(response.value.len() == batch.len(), "getMultipleAccounts answered {} of {}", response.value.len(), batch.len());
+            let response = self.rpc.get_multiple_accounts_with_commitment(batch, CommitmentConfig::confirmed()).await?;
+            anyhow::ensure!(
+                response.value.len() == batch.len(),
+                "getMultipleAccounts answered {} of {}",
+                response.value.len(),
+                batch.len()
+            );
             out.extend(response.value);
         }
         Ok(out)

@@ -26,8 +26,15 @@ use solana_sdk::pubkey::Pubkey;
 
 const MARKETS: usize = 8;
 
-/// `accounts` trader accounts over `MARKETS` markets: (markets, encoded accounts, positions).
-fn synthetic(accounts: usize) -> (Vec<MarketData>, Vec<(Pubkey, Vec<u8>)>, usize) {
+/// Markets, encoded trader accounts, and the number of positions they hold.
+struct Synthetic {
+    markets: Vec<MarketData>,
+    encoded: Vec<(Pubkey, Vec<u8>)>,
+    positions: usize,
+}
+
+/// `accounts` trader accounts over `MARKETS` markets.
+fn synthetic(accounts: usize) -> Synthetic {
     let seats_per_market = u32::try_from(accounts * 3 / MARKETS + 16).unwrap_or(u32::MAX).min(perp::state::MAX_SEATS);
     let mut markets: Vec<MarketData> = (0..MARKETS)
         .map(|i| MarketData {
@@ -54,17 +61,22 @@ fn synthetic(accounts: usize) -> (Vec<MarketData>, Vec<(Pubkey, Vec<u8>)>, usize
             *slot = TraderMarket { market: market.address, seat };
             positions += 1;
         }
-        let trader =
-            Trader { owner: Pubkey::new_unique(), sub_account_id: 0, bump: 255, collateral: 10_000_000_000, markets: slots };
+        let trader = Trader {
+            owner: Pubkey::new_unique(),
+            sub_account_id: 0,
+            bump: 255,
+            collateral: 10_000_000_000,
+            markets: slots,
+        };
         let mut data = Vec::new();
         trader.try_serialize(&mut data).expect("serialize");
         encoded.push((Pubkey::new_unique(), data));
     }
-    (markets, encoded, positions)
+    Synthetic { markets, encoded, positions }
 }
 
 fn scan(accounts: usize, rounds: u32) {
-    let (mut markets, encoded, positions) = synthetic(accounts);
+    let Synthetic { mut markets, encoded, positions } = synthetic(accounts);
     let mut best = f64::MAX;
     for _ in 0..rounds {
         let started = Instant::now();
@@ -112,7 +124,13 @@ fn crash_scenario(traders: usize) -> Scenario {
         let name = format!("maker-{i}");
         let skew = i as u64 % 10;
         for level in 0..14u64 {
-            steps.push(order(&name, OrderSide::Sell, Decimal::from(5), OrderType::PostOnly, 90_010 + level * 20 + skew));
+            steps.push(order(
+                &name,
+                OrderSide::Sell,
+                Decimal::from(5),
+                OrderType::PostOnly,
+                90_010 + level * 20 + skew,
+            ));
             steps.push(order(&name, OrderSide::Buy, Decimal::from(5), OrderType::PostOnly, 89_990 - level * 20 - skew));
         }
     }

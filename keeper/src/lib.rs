@@ -8,8 +8,8 @@ pub mod scan;
 pub mod scenario;
 pub mod service;
 pub mod sim;
-pub mod summary;
 pub mod state_view;
+pub mod summary;
 pub mod units;
 
 /// The program's errors into `anyhow` (PerpError is Anchor's, without `std::error::Error`).

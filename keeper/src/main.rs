@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use perp_keeper::scenario::report::Report;
 use perp_keeper::scenario::{self, Scenario, Step};
-use perp_keeper::state_view::describe_chain;
 use perp_keeper::service::{self, KeeperConfig};
+use perp_keeper::state_view::describe_chain;
 use perp_keeper::{sim, summary};
 
 use perp_migrations::config::Config;

@@ -30,6 +30,9 @@ pub struct Gauges {
     pub insurance_fund: u64,
 }
 
+/// A counter's name, help text and how to read it from a crank's stats.
+type Counter = (&'static str, &'static str, fn(&CrankStats) -> String);
+
 #[derive(Debug, Default)]
 pub struct Metrics {
     inner: Mutex<(BTreeMap<&'static str, CrankStats>, Gauges)>,
@@ -73,7 +76,7 @@ impl Metrics {
     pub fn render(&self) -> String {
         self.with(|(cranks, g)| {
             let mut out = String::new();
-            let counters: [(&str, &str, fn(&CrankStats) -> String); 5] = [
+            let counters: [Counter; 5] = [
                 ("perp_keeper_crank_runs_total", "Runs of each crank.", |s| s.runs.to_string()),
                 ("perp_keeper_crank_landed_total", "Transactions of each crank that landed.", |s| s.landed.to_string()),
                 (
@@ -81,8 +84,12 @@ impl Metrics {
                     "Transactions another keeper made unnecessary (counted as done).",
                     |s| s.already_done.to_string(),
                 ),
-                ("perp_keeper_crank_errors_total", "Rejected or unsent transactions of each crank.", |s| s.errors.to_string()),
-                ("perp_keeper_crank_seconds_total", "Wall time spent in each crank.", |s| format!("{}.{:06}", s.micros / 1_000_000, s.micros % 1_000_000)),
+                ("perp_keeper_crank_errors_total", "Rejected or unsent transactions of each crank.", |s| {
+                    s.errors.to_string()
+                }),
+                ("perp_keeper_crank_seconds_total", "Wall time spent in each crank.", |s| {
+                    format!("{}.{:06}", s.micros / 1_000_000, s.micros % 1_000_000)
+                }),
             ];
             for (name, help, value) in counters {
                 let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
@@ -92,8 +99,16 @@ impl Metrics {
             }
             let gauges = [
                 ("perp_keeper_accounts_tracked", "Trader accounts the keeper prices.", g.accounts_tracked.to_string()),
-                ("perp_keeper_accounts_below_maintenance", "Accounts below maintenance at the last scan.", g.below_maintenance.to_string()),
-                ("perp_keeper_accounts_bankrupt", "Accounts below zero equity at the last scan.", g.bankrupt.to_string()),
+                (
+                    "perp_keeper_accounts_below_maintenance",
+                    "Accounts below maintenance at the last scan.",
+                    g.below_maintenance.to_string(),
+                ),
+                (
+                    "perp_keeper_accounts_bankrupt",
+                    "Accounts below zero equity at the last scan.",
+                    g.bankrupt.to_string(),
+                ),
                 (
                     "perp_keeper_insurance_fund_quote",
                     "The insurance fund's balance, quote.",

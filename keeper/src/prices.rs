@@ -69,8 +69,10 @@ impl PricePath {
             let [secs, symbol, price] = fields[..] else {
                 anyhow::bail!("line {line_no}: expected `seconds symbol price`, found {content:?}");
             };
-            let secs: i64 = secs.parse().map_err(|_| anyhow::anyhow!("line {line_no}: {secs:?} is not whole seconds"))?;
-            let price = Decimal::from_str(price).map_err(|_| anyhow::anyhow!("line {line_no}: {price:?} is not a number"))?;
+            let secs: i64 =
+                secs.parse().map_err(|_| anyhow::anyhow!("line {line_no}: {secs:?} is not whole seconds"))?;
+            let price =
+                Decimal::from_str(price).map_err(|_| anyhow::anyhow!("line {line_no}: {price:?} is not a number"))?;
             let price = units::price_units(price, "price").map_err(|e| anyhow::anyhow!("line {line_no}: {e}"))?;
             anyhow::ensure!(price > 0, "line {line_no}: the price must be positive");
             let series = points.entry(symbol.to_string()).or_default();

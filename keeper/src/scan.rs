@@ -37,8 +37,10 @@ pub struct Tracked {
 impl Tracked {
     /// Finds every market and trader account of the program.
     pub async fn discover(chain: &mut impl Chain) -> anyhow::Result<Self> {
-        let mut markets: Vec<Pubkey> = chain.program_accounts(&market_filter()).await?.into_iter().map(|(k, _)| k).collect();
-        let mut traders: Vec<Pubkey> = chain.program_accounts(&trader_filter()).await?.into_iter().map(|(k, _)| k).collect();
+        let mut markets: Vec<Pubkey> =
+            chain.program_accounts(&market_filter()).await?.into_iter().map(|(k, _)| k).collect();
+        let mut traders: Vec<Pubkey> =
+            chain.program_accounts(&trader_filter()).await?.into_iter().map(|(k, _)| k).collect();
         markets.sort();
         traders.sort();
         Ok(Self { markets, traders })
@@ -104,8 +106,10 @@ impl Snapshot {
     /// oracle leaves the cached price.
     pub async fn load(chain: &mut impl Chain, tracked: &Tracked) -> anyhow::Result<Self> {
         let now = perp_migrations::bootstrap::unix_time(chain).await?;
-        let exchange_account =
-            chain.account(&pda::exchange()).await?.ok_or_else(|| anyhow::anyhow!("the exchange account does not exist"))?;
+        let exchange_account = chain
+            .account(&pda::exchange())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the exchange account does not exist"))?;
         let exchange = perp_client::accounts::exchange(&exchange_account.data)?;
         let market_accounts = chain.multiple_accounts(&tracked.markets).await?;
         let mut markets = Vec::with_capacity(tracked.markets.len());
@@ -160,7 +164,10 @@ impl Snapshot {
         for market in &mut self.markets {
             let view = market.view()?;
             for seat in view.seats.iter() {
-                if seat.trader != Pubkey::default() && pending_adl(view.header, seat)?.is_some() && !out.contains(&seat.trader) {
+                if seat.trader != Pubkey::default()
+                    && pending_adl(view.header, seat)?.is_some()
+                    && !out.contains(&seat.trader)
+                {
                     out.push(seat.trader);
                 }
             }
@@ -175,7 +182,8 @@ impl Snapshot {
             if Some(&slot.market) == except {
                 continue;
             }
-            let market = self.market(&slot.market).ok_or_else(|| anyhow::anyhow!("market {} is not tracked", slot.market))?;
+            let market =
+                self.market(&slot.market).ok_or_else(|| anyhow::anyhow!("market {} is not tracked", slot.market))?;
             out.push((slot.market, market.header().or_perp()?.oracle));
         }
         Ok(out)
@@ -187,7 +195,8 @@ pub fn decode_traders(accounts: &[(Pubkey, Vec<u8>)]) -> anyhow::Result<Vec<(Pub
     accounts
         .iter()
         .map(|(address, data)| {
-            let trader = Trader::try_deserialize(&mut data.as_slice()).map_err(|e| anyhow::anyhow!("trader {address}: {e}"))?;
+            let trader =
+                Trader::try_deserialize(&mut data.as_slice()).map_err(|e| anyhow::anyhow!("trader {address}: {e}"))?;
             Ok((*address, trader))
         })
         .collect()

@@ -100,7 +100,9 @@ pub fn cluster_url(url: &str) -> String {
 pub fn solana_cli_defaults(home: &Path) -> (Option<String>, Option<PathBuf>) {
     let Ok(text) = std::fs::read_to_string(home.join(".config/solana/cli/config.yml")) else { return (None, None) };
     let value = |key: &str| {
-        text.lines().find_map(|l| l.trim().strip_prefix(key)).map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(key))
+            .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
     };
     (value("json_rpc_url:"), value("keypair_path:").map(PathBuf::from))
 }
@@ -108,8 +110,8 @@ pub fn solana_cli_defaults(home: &Path) -> (Option<String>, Option<PathBuf>) {
 /// Reads a Solana CLI keypair file.
 pub fn read_keypair(path: &Path) -> anyhow::Result<Keypair> {
     let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("keypair {}: {e}", path.display()))?;
-    let bytes: Vec<u8> =
-        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("keypair {}: not a JSON array of bytes: {e}", path.display()))?;
+    let bytes: Vec<u8> = serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("keypair {}: not a JSON array of bytes: {e}", path.display()))?;
     Keypair::try_from(bytes.as_slice()).map_err(|e| anyhow::anyhow!("keypair {}: {e}", path.display()))
 }
 
@@ -166,18 +168,27 @@ impl KeeperConfig {
 
 /// Runs the keeper until `shutdown` resolves, or for `cycles` runs of each crank when given.
 /// Each crank and the discovery run as tasks on this thread (`LocalSet`).
-pub async fn run(resolved: Resolved, cycles: Option<u64>, shutdown: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+pub async fn run(
+    resolved: Resolved,
+    cycles: Option<u64>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
     let Resolved { url, keeper, intervals, metrics_addr } = resolved;
     let payer = keeper.owner.insecure_clone();
     let chain = || RpcChain::new(url.clone(), payer.insecure_clone());
     tracing::info!(%url, keeper = %keeper.owner.pubkey(), trader = %keeper.trader(), "keeper starting");
     let tracked = Rc::new(RefCell::new(Tracked::discover(&mut chain()).await?));
-    tracing::info!(markets = tracked.borrow().markets.len(), traders = tracked.borrow().traders.len(), "accounts discovered");
+    tracing::info!(
+        markets = tracked.borrow().markets.len(),
+        traders = tracked.borrow().traders.len(),
+        "accounts discovered"
+    );
     let keeper = Rc::new(keeper);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let local = tokio::task::LocalSet::new();
     if let Some(addr) = metrics_addr {
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("metrics on {addr}: {e}"))?;
+        let listener =
+            tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("metrics on {addr}: {e}"))?;
         tracing::info!(%addr, "serving Prometheus metrics");
         local.spawn_local(crate::metrics::serve(listener, keeper.metrics.clone()));
     }
@@ -197,12 +208,19 @@ pub async fn run(resolved: Resolved, cycles: Option<u64>, shutdown: impl std::fu
                 let current = tracked.borrow().clone();
                 match cranks::run(&keeper, &mut chain, &current, crank).await {
                     Ok(run) if run.stats.landed + run.stats.errors > 0 => tracing::info!(
-                        crank = crank.name(), landed = run.stats.landed, already_done = run.stats.already_done,
-                        errors = run.stats.errors, "crank ran"
+                        crank = crank.name(),
+                        landed = run.stats.landed,
+                        already_done = run.stats.already_done,
+                        errors = run.stats.errors,
+                        "crank ran"
                     ),
                     Ok(_) => tracing::debug!(crank = crank.name(), "nothing to do"),
                     Err(e) => {
-                        keeper.metrics.record(crank.name(), crate::metrics::CrankStats { errors: 1, ..Default::default() }, Duration::ZERO);
+                        keeper.metrics.record(
+                            crank.name(),
+                            crate::metrics::CrankStats { errors: 1, ..Default::default() },
+                            Duration::ZERO,
+                        );
                         tracing::warn!(crank = crank.name(), error = %e, "crank failed; next run retries");
                     }
                 }
@@ -249,7 +267,14 @@ pub async fn run(resolved: Resolved, cycles: Option<u64>, shutdown: impl std::fu
     let m = &keeper.metrics;
     for crank in Crank::ALL {
         let s = m.crank(crank.name());
-        tracing::info!(crank = crank.name(), runs = s.runs, landed = s.landed, already_done = s.already_done, errors = s.errors, "total");
+        tracing::info!(
+            crank = crank.name(),
+            runs = s.runs,
+            landed = s.landed,
+            already_done = s.already_done,
+            errors = s.errors,
+            "total"
+        );
     }
     Ok(())
 }

@@ -60,7 +60,8 @@ pub fn market_spec(m: &MarketToml) -> MarketSpec {
             i64::try_from(m.max_open_interest_lots).unwrap_or(i64::MAX),
             units::to_units(dec(&m.lot_size), perp::math::BASE_PRECISION, "lot_size").unwrap_or(1),
         ))),
-        insurance_cap_per_event: (m.insurance_cap_per_event_quote > 0).then(|| num(whole(m.insurance_cap_per_event_quote))),
+        insurance_cap_per_event: (m.insurance_cap_per_event_quote > 0)
+            .then(|| num(whole(m.insurance_cap_per_event_quote))),
         oracle_max_age: Some(i64::from(m.oracle_max_age_secs)),
         oracle_max_confidence: Some(ratio(m.oracle_max_conf_ppm)),
         fill_band: Some(ratio(m.fill_band_ppm)),
@@ -160,17 +161,18 @@ pub fn market_day(config: &Config) -> anyhow::Result<Scenario> {
         let number = steps.len() + 1;
         steps.push(Step { number, line: 0, action });
     };
-    let order = |trader: &str, leg: &Leg, side: OrderSide, size: Decimal, kind: OrderType, price: Decimal| Action::Order {
-        trader: trader.into(),
-        market: leg.symbol.clone(),
-        side,
-        size,
-        price: Some(price),
-        order_type: kind,
-        reduce_only: false,
-        client_id: 0,
-        worst_price: None,
-    };
+    let order =
+        |trader: &str, leg: &Leg, side: OrderSide, size: Decimal, kind: OrderType, price: Decimal| Action::Order {
+            trader: trader.into(),
+            market: leg.symbol.clone(),
+            side,
+            size,
+            price: Some(price),
+            order_type: kind,
+            reduce_only: false,
+            client_id: 0,
+            worst_price: None,
+        };
     let requote = |push: &mut dyn FnMut(Action), legs: &[Leg], first: bool| {
         for leg in legs {
             // Both makers pull first: an old quote of one must not cross the other's new one.
@@ -241,7 +243,7 @@ pub fn market_day(config: &Config) -> anyhow::Result<Scenario> {
         push(crank());
         requote(push, legs, false);
         for leg in legs.iter() {
-            let side = if rng.next() % 2 == 0 { OrderSide::Buy } else { OrderSide::Sell };
+            let side = if rng.next().is_multiple_of(2) { OrderSide::Buy } else { OrderSide::Sell };
             push(market_order("flow", leg, side, leg.flow_size));
         }
         push(crank());

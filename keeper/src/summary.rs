@@ -48,13 +48,21 @@ pub fn summary(report: &Report) -> String {
     let rejected = report.events("rejected").len();
     let _ = writeln!(out, "fills {fills}   funding intervals applied {funding}   rejected steps {rejected}");
 
-    let liquidations = rows("liquidation", &["step", "trader", "market", "size", "price", "penalty", "insurance_part", "liquidator"]);
+    let liquidations =
+        rows("liquidation", &["step", "trader", "market", "size", "price", "penalty", "insurance_part", "liquidator"]);
     let _ = writeln!(out, "\nLiquidations ({}):", liquidations.len());
     if !liquidations.is_empty() {
-        out.push_str(&table(&["step", "trader", "market", "size", "transfer price", "penalty", "to insurance", "by"], &liquidations));
+        out.push_str(&table(
+            &["step", "trader", "market", "size", "transfer price", "penalty", "to insurance", "by"],
+            &liquidations,
+        ));
     }
     let bankruptcies = rows("bankruptcy", &["step", "trader", "deficit", "insurance_paid", "uncovered"]);
-    let _ = writeln!(out, "\nBankruptcies ({}): the insurance fund pays first, ADL takes what it did not cover", bankruptcies.len());
+    let _ = writeln!(
+        out,
+        "\nBankruptcies ({}): the insurance fund pays first, ADL takes what it did not cover",
+        bankruptcies.len()
+    );
     if !bankruptcies.is_empty() {
         out.push_str(&table(&["step", "trader", "deficit", "fund paid", "uncovered (ADL)"], &bankruptcies));
     }
@@ -77,12 +85,17 @@ pub fn summary(report: &Report) -> String {
     if !closed.is_empty() {
         let rows: Vec<Vec<String>> = closed
             .iter()
-            .map(|((t, m), (size, pnl))| vec![t.clone(), m.clone(), size.normalize().to_string(), pnl.normalize().to_string()])
+            .map(|((t, m), (size, pnl))| {
+                vec![t.clone(), m.clone(), size.normalize().to_string(), pnl.normalize().to_string()]
+            })
             .collect();
         out.push_str(&table(&["trader", "market", "closed by ADL", "realized pnl"], &rows));
     }
-    let drawn: rust_decimal::Decimal =
-        report.events("insurance_draw").iter().map(|e| s(&e["amount"]).parse::<rust_decimal::Decimal>().unwrap_or_default()).sum();
+    let drawn: rust_decimal::Decimal = report
+        .events("insurance_draw")
+        .iter()
+        .map(|e| s(&e["amount"]).parse::<rust_decimal::Decimal>().unwrap_or_default())
+        .sum();
     let _ = writeln!(
         out,
         "\nInsurance fund {}   paid to bankrupt accounts {}   vault {}   fee pool {}",
@@ -95,7 +108,11 @@ pub fn summary(report: &Report) -> String {
     let _ = writeln!(
         out,
         "Money rules: conservation {}  symmetry {}  solvency {}  funding zero-sum {}  ({})",
-        inv["conservation"], inv["symmetry"], inv["solvency"], inv["funding_zero_sum"], s(&inv["details"])
+        inv["conservation"],
+        inv["symmetry"],
+        inv["solvency"],
+        inv["funding_zero_sum"],
+        s(&inv["details"])
     );
     let mut accounts = Vec::new();
     let mut add = |name: &str, t: &Value| {

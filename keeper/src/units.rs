@@ -44,14 +44,9 @@ pub fn ratio(ppm: u64) -> Decimal {
 /// `value` at `precision` units per whole, exactly; `what` names it in the error.
 pub fn to_units(value: Decimal, precision: u64, what: &str) -> anyhow::Result<u64> {
     anyhow::ensure!(value.is_sign_positive() || value.is_zero(), "{what} = {value} must not be negative");
-    let scaled = value
-        .checked_mul(Decimal::from(precision))
-        .ok_or_else(|| anyhow::anyhow!("{what} = {value} is too large"))?;
-    anyhow::ensure!(
-        scaled.fract().is_zero(),
-        "{what} = {value} has more than {} decimal places",
-        precision.ilog10()
-    );
+    let scaled =
+        value.checked_mul(Decimal::from(precision)).ok_or_else(|| anyhow::anyhow!("{what} = {value} is too large"))?;
+    anyhow::ensure!(scaled.fract().is_zero(), "{what} = {value} has more than {} decimal places", precision.ilog10());
     scaled.to_u64().ok_or_else(|| anyhow::anyhow!("{what} = {value} is too large"))
 }
 
@@ -72,13 +67,18 @@ pub fn ppm_units(value: Decimal, what: &str) -> anyhow::Result<u32> {
 
 /// A fraction at the funding-rate precision (1e9).
 pub fn rate_units(value: Decimal, what: &str) -> anyhow::Result<i64> {
-    i64::try_from(to_units(value, FUNDING_RATE_PRECISION, what)?).map_err(|_| anyhow::anyhow!("{what} = {value} is too large"))
+    i64::try_from(to_units(value, FUNDING_RATE_PRECISION, what)?)
+        .map_err(|_| anyhow::anyhow!("{what} = {value} is too large"))
 }
 
 /// A size in base as whole lots of `lot_size`; a size off the lot size is an error.
 pub fn lots(value: Decimal, lot_size: u64, what: &str) -> anyhow::Result<u64> {
     let base = to_units(value, BASE_PRECISION, what)?;
-    anyhow::ensure!(base % lot_size == 0, "{what} = {value} is not a multiple of the lot size {}", decimal(lot_size.into(), BASE_PRECISION));
+    anyhow::ensure!(
+        base % lot_size == 0,
+        "{what} = {value} is not a multiple of the lot size {}",
+        decimal(lot_size.into(), BASE_PRECISION)
+    );
     Ok(base / lot_size)
 }
 

@@ -55,10 +55,15 @@ fn localnet_runs_the_market_day_and_prints_what_the_waterfall_did() {
     let out = keeper().args(["localnet", "--report"]).arg(&report).output().expect("run perp-keeper");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
-    for heading in ["== localnet market day ==", "Liquidations (", "Bankruptcies (", "ADL events (", "Deleveraged (", "Accounts:"] {
+    for heading in
+        ["== localnet market day ==", "Liquidations (", "Bankruptcies (", "ADL events (", "Deleveraged (", "Accounts:"]
+    {
         assert!(text.contains(heading), "{heading} in {text}");
     }
-    assert!(text.contains("Money rules: conservation true  symmetry true  solvency true  funding zero-sum true"), "{text}");
+    assert!(
+        text.contains("Money rules: conservation true  symmetry true  solvency true  funding zero-sum true"),
+        "{text}"
+    );
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     let count = |kind: &str| report["events"].as_array().unwrap().iter().filter(|e| e["type"] == kind).count();
     assert!(count("liquidation") > 0 && count("insurance_draw") > 0 && count("adl") > 0, "the crash ends in all three");
@@ -76,7 +81,11 @@ fn localnet_runs_a_scenario_file_and_writes_its_report() {
     assert_eq!(report["traders"]["retail"]["equity"], "8994.8");
     // A file naming an unknown trader stops the run, naming the line.
     let bad = dir.path().join("bad.toml");
-    std::fs::write(&bad, std::fs::read_to_string(scenario).unwrap().replacen("trader = \"retail\"", "trader = \"ghost\"", 1)).unwrap();
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(scenario).unwrap().replacen("trader = \"retail\"", "trader = \"ghost\"", 1),
+    )
+    .unwrap();
     let out = keeper().args(["localnet", "--scenario"]).arg(&bad).output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -199,7 +199,10 @@ async fn two_keepers_at_once_apply_nothing_twice() {
     let token = tokens::create_token_account(chain, &mint, &owner.pubkey()).await.unwrap();
     chain.mint_to(&token, 5_000_000_000_000).await.unwrap();
     let key = owner.pubkey();
-    let ixs = [perp_client::instructions::open_trader(&key, &key, 0), perp_client::instructions::deposit(&key, 0, &token, 5_000_000_000_000)];
+    let ixs = [
+        perp_client::instructions::open_trader(&key, &key, 0),
+        perp_client::instructions::deposit(&key, 0, &token, 5_000_000_000_000),
+    ];
     perp_client::chain::Chain::send(chain, &ixs, &[&owner]).await.unwrap();
     let b = Keeper { owner, ..placeholder() };
 

@@ -4,6 +4,7 @@
 //! `perp-keeper run` loop) cleaning up after a price drop.
 #![cfg(feature = "validator")]
 
+use perp::{OrderSide, OrderType};
 use perp_client::chain::{Chain, MULTIPLE_ACCOUNTS_BATCH};
 use perp_keeper::cranks::{self, Crank};
 use perp_keeper::keeper::{Keeper, Settings};
@@ -16,7 +17,6 @@ use perp_keeper::service::{self, Intervals, Resolved};
 use perp_keeper::sim::market_spec;
 use perp_migrations::config::Config;
 use perp_migrations::validator::LocalValidator;
-use perp::{OrderSide, OrderType};
 use rust_decimal::Decimal;
 use solana_sdk::pubkey::Pubkey;
 
@@ -128,7 +128,8 @@ async fn the_keeper_over_json_rpc() {
     };
     let tx = chain.rpc.get_transaction_with_config(&run.landed[0].signature, config).await.unwrap();
     let message = tx.transaction.transaction.decode().unwrap().message;
-    let programs: Vec<Pubkey> = message.instructions().iter().map(|ix| message.static_account_keys()[ix.program_id_index as usize]).collect();
+    let programs: Vec<Pubkey> =
+        message.instructions().iter().map(|ix| message.static_account_keys()[ix.program_id_index as usize]).collect();
     let budget = solana_compute_budget_interface::id();
     assert_eq!(&programs[..2], &[budget, budget], "{programs:?}");
     assert_eq!(unhealthy(&mut chain).await, (0, 0));
@@ -137,7 +138,8 @@ async fn the_keeper_over_json_rpc() {
     // A gap below bankruptcy, then the `perp-keeper run` loop: its oracle crank pushes the new
     // price, its bankruptcy crank resolves, and it stops after its cycles.
     prices.set("BTC-PERP", PriceQuote { price: 80_000_000_000, conf: 0, age: 0 });
-    let intervals = Intervals { oracle: 1, funding: 1, liquidation: 1, bankruptcy: 1, adl: 1, discovery: 1, funding_sample: 60 };
+    let intervals =
+        Intervals { oracle: 1, funding: 1, liquidation: 1, bankruptcy: 1, adl: 1, discovery: 1, funding_sample: 60 };
     let resolved = Resolved { url: net.validator.rpc_url(), keeper, intervals, metrics_addr: None };
     let metrics = resolved.keeper.metrics.clone();
     service::run(resolved, Some(6), std::future::pending()).await.unwrap();

@@ -40,7 +40,10 @@ async fn the_seed_toy_trade_reports_the_figures_of_scenario_md() {
     let btc = &r["markets"]["BTC-PERP"];
     assert_eq!(btc["oracle_price"], "90000");
     assert_eq!((btc["open_interest_long"].as_str(), btc["open_interest_short"].as_str()), (Some("0.1"), Some("0.1")));
-    assert_eq!((btc["cumulative_funding_long"].as_str(), btc["cumulative_funding_short"].as_str()), (Some("9"), Some("9")));
+    assert_eq!(
+        (btc["cumulative_funding_long"].as_str(), btc["cumulative_funding_short"].as_str()),
+        (Some("9"), Some("9"))
+    );
     assert_eq!(btc["funding_rates"][0]["time"], 1_760_169_600);
     assert_eq!(btc["funding_rates"][0]["rate"], "0.0001");
     assert_eq!(r["insurance_fund"], "0");
@@ -49,8 +52,14 @@ async fn the_seed_toy_trade_reports_the_figures_of_scenario_md() {
     let fills = report.events("fill");
     assert_eq!(fills.len(), 1);
     let fill = fills[0];
-    assert_eq!((fill["step"].as_u64(), fill["maker"].as_str(), fill["taker"].as_str()), (Some(2), Some("maker"), Some("retail")));
-    assert_eq!((fill["price"].as_str(), fill["size"].as_str(), fill["side"].as_str()), (Some("86000"), Some("0.1"), Some("buy")));
+    assert_eq!(
+        (fill["step"].as_u64(), fill["maker"].as_str(), fill["taker"].as_str()),
+        (Some(2), Some("maker"), Some("retail"))
+    );
+    assert_eq!(
+        (fill["price"].as_str(), fill["size"].as_str(), fill["side"].as_str()),
+        (Some("86000"), Some("0.1"), Some("buy"))
+    );
     assert_eq!((fill["maker_fee"].as_str(), fill["taker_fee"].as_str()), (Some("1.72"), Some("4.3")));
     let funding = report.events("funding");
     assert_eq!(funding.len(), 1);
@@ -93,7 +102,10 @@ async fn a_liquidation_moves_part_of_the_position_and_a_refused_step_is_recorded
     let liquidations = report.events("liquidation");
     assert_eq!(liquidations.len(), 1);
     let l = liquidations[0];
-    assert_eq!((l["trader"].as_str(), l["liquidator"].as_str(), l["market"].as_str()), (Some("retail"), Some("keeper"), Some("BTC-PERP")));
+    assert_eq!(
+        (l["trader"].as_str(), l["liquidator"].as_str(), l["market"].as_str()),
+        (Some("retail"), Some("keeper"), Some("BTC-PERP"))
+    );
     // Transfer price oracle x (1 - (1 - s) p) = 80,000 x (1 - 0.5 x 0.01).
     assert_eq!(l["price"], "79600");
     assert!(dec(&l["size"]) < rust_decimal::Decimal::new(9, 1), "partial: {l}");

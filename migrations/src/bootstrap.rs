@@ -12,8 +12,8 @@ use solana_sdk::signature::{Keypair, Signer};
 use crate::config::{Config, MarketToml};
 use crate::tokens;
 use perp::math::PRICE_PRECISION;
-use perp::{MarketConfig, MarketLayout};
 use perp::state::market_account_size;
+use perp::{MarketConfig, MarketLayout};
 use perp_client::pda;
 use solana_sdk::clock::Clock;
 

@@ -231,8 +231,9 @@ impl Chain for Localnet {
     async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> anyhow::Result<TxOutcome> {
         match self.process(ixs, signers).await {
             Ok(outcome) => Ok(outcome),
-            Err(BanksClientError::TransactionError(e))
-            | Err(BanksClientError::SimulationError { err: e, .. }) => Err(Rejected(e).into()),
+            Err(BanksClientError::TransactionError(e)) | Err(BanksClientError::SimulationError { err: e, .. }) => {
+                Err(Rejected(e).into())
+            }
             Err(e) => Err(e.into()),
         }
     }

@@ -9,7 +9,12 @@ use perp_client::instructions;
 use crate::keeper::{CrankRun, Keeper, Sent};
 use crate::scan::{Health, Snapshot, Tracked};
 
-pub async fn run(keeper: &Keeper, chain: &mut impl Chain, tracked: &Tracked, snapshot: &mut Snapshot) -> anyhow::Result<CrankRun> {
+pub async fn run(
+    keeper: &Keeper,
+    chain: &mut impl Chain,
+    tracked: &Tracked,
+    snapshot: &mut Snapshot,
+) -> anyhow::Result<CrankRun> {
     let mut run = CrankRun::default();
     let bankrupt: Vec<_> = snapshot.priced().or_perp()?.into_iter().filter(|p| p.health == Health::Bankrupt).collect();
     for account in bankrupt {

@@ -24,9 +24,15 @@ async fn fetch_trader(chain: &mut impl Chain, address: &solana_sdk::pubkey::Pubk
     })
 }
 
-pub async fn run(keeper: &Keeper, chain: &mut impl Chain, tracked: &Tracked, snapshot: &mut Snapshot) -> anyhow::Result<CrankRun> {
+pub async fn run(
+    keeper: &Keeper,
+    chain: &mut impl Chain,
+    tracked: &Tracked,
+    snapshot: &mut Snapshot,
+) -> anyhow::Result<CrankRun> {
     let mut run = CrankRun::default();
-    let liquidatable: Vec<_> = snapshot.priced().or_perp()?.into_iter().filter(|p| p.health == Health::Liquidatable).collect();
+    let liquidatable: Vec<_> =
+        snapshot.priced().or_perp()?.into_iter().filter(|p| p.health == Health::Liquidatable).collect();
     let me = keeper.trader();
     for account in liquidatable {
         if account.address == me {
@@ -53,14 +59,29 @@ pub async fn run(keeper: &Keeper, chain: &mut impl Chain, tracked: &Tracked, sna
             };
             let mut set = Vec::new();
             for m in liquidation_markets(&liquidated, &liquidator, &market) {
-                let oracle = snapshot.market(&m).ok_or_else(|| anyhow::anyhow!("market {m} is not tracked"))?.header().or_perp()?.oracle;
+                let oracle = snapshot
+                    .market(&m)
+                    .ok_or_else(|| anyhow::anyhow!("market {m} is not tracked"))?
+                    .header()
+                    .or_perp()?
+                    .oracle;
                 set.push((m, oracle));
             }
-            let oracle = snapshot.market(&market).ok_or_else(|| anyhow::anyhow!("market {market} is not tracked"))?.header().or_perp()?.oracle;
-            let ix = instructions::liquidate(&keeper.owner.pubkey(), keeper.sub_account, &account.address, &market, &oracle, &set);
-            let sent = keeper
-                .send(chain, "liquidation", &[ix], &[&keeper.owner], &[PerpError::NotLiquidatable])
-                .await;
+            let oracle = snapshot
+                .market(&market)
+                .ok_or_else(|| anyhow::anyhow!("market {market} is not tracked"))?
+                .header()
+                .or_perp()?
+                .oracle;
+            let ix = instructions::liquidate(
+                &keeper.owner.pubkey(),
+                keeper.sub_account,
+                &account.address,
+                &market,
+                &oracle,
+                &set,
+            );
+            let sent = keeper.send(chain, "liquidation", &[ix], &[&keeper.owner], &[PerpError::NotLiquidatable]).await;
             let stop = match &sent {
                 Sent::Landed(_) => {
                     tracing::info!(trader = %account.address, %market, "liquidated");
@@ -96,17 +117,22 @@ pub async fn unwind(keeper: &Keeper, chain: &mut impl Chain, tracked: &Tracked) 
             continue;
         }
         let lots = seat.base_lots.unsigned_abs();
-        let notional = perp::math::position::lots_value(seat.base_lots.abs(), h.lot_size, h.oracle_price, Rounding::Down).or_perp()?.unsigned_abs();
+        let notional =
+            perp::math::position::lots_value(seat.base_lots.abs(), h.lot_size, h.oracle_price, Rounding::Down)
+                .or_perp()?
+                .unsigned_abs();
         if notional < h.min_order_notional {
             tracing::debug!(market = %slot.market, lots, "position below the minimum order notional: left");
             continue;
         }
         let sell = seat.base_lots > 0;
         let limit = if sell {
-            let p = mul_div_u64(h.oracle_price, PPM - u64::from(keeper.settings.unwind_limit_ppm), PPM, Rounding::Up).or_perp()?;
+            let p = mul_div_u64(h.oracle_price, PPM - u64::from(keeper.settings.unwind_limit_ppm), PPM, Rounding::Up)
+                .or_perp()?;
             p.div_ceil(h.tick_size) * h.tick_size
         } else {
-            let p = mul_div_u64(h.oracle_price, PPM + u64::from(keeper.settings.unwind_limit_ppm), PPM, Rounding::Down).or_perp()?;
+            let p = mul_div_u64(h.oracle_price, PPM + u64::from(keeper.settings.unwind_limit_ppm), PPM, Rounding::Down)
+                .or_perp()?;
             p / h.tick_size * h.tick_size
         };
         let params = OrderParams {
@@ -118,7 +144,14 @@ pub async fn unwind(keeper: &Keeper, chain: &mut impl Chain, tracked: &Tracked) 
             client_order_id: 0,
         };
         let set = snapshot.margin_set(&trader, Some(&slot.market))?;
-        let ix = instructions::place_order(&keeper.owner.pubkey(), keeper.sub_account, &slot.market, &h.oracle, params, &set);
+        let ix = instructions::place_order(
+            &keeper.owner.pubkey(),
+            keeper.sub_account,
+            &slot.market,
+            &h.oracle,
+            params,
+            &set,
+        );
         let sent = keeper.send(chain, "liquidation", &[ix], &[&keeper.owner], &[]).await;
         if let Sent::Landed(_) = sent {
             tracing::info!(market = %slot.market, lots, limit = %crate::units::price(limit), "unwinding the keeper's position");

@@ -70,7 +70,12 @@ pub async fn run(keeper: &Keeper, chain: &mut impl Chain, tracked: &Tracked, cra
 }
 
 /// Runs `cranks` in order, then refreshes the gauges.
-pub async fn cycle(keeper: &Keeper, chain: &mut impl Chain, tracked: &Tracked, cranks: &[Crank]) -> anyhow::Result<CrankRun> {
+pub async fn cycle(
+    keeper: &Keeper,
+    chain: &mut impl Chain,
+    tracked: &Tracked,
+    cranks: &[Crank],
+) -> anyhow::Result<CrankRun> {
     let mut all = CrankRun::default();
     for crank in cranks {
         all.merge(run(keeper, chain, tracked, *crank).await?);

@@ -17,7 +17,7 @@ pub fn to_oracle_units(price: u64, exponent: i32) -> Option<i64> {
     let shift = exponent.checked_add(6)?;
     let raw = if shift >= 0 {
         let div = 10u64.checked_pow(shift.unsigned_abs())?;
-        (price % div == 0).then(|| price / div)?
+        price.is_multiple_of(div).then(|| price / div)?
     } else {
         price.checked_mul(10u64.checked_pow(shift.unsigned_abs())?)?
     };
@@ -46,15 +46,17 @@ pub async fn run(keeper: &Keeper, chain: &mut impl Chain, snapshot: &mut Snapsho
         if publish_time <= oracle.publish_time {
             continue;
         }
-        let (Some(price), Some(conf)) =
-            (to_oracle_units(quote.price, oracle.exponent), to_oracle_units(quote.conf, oracle.exponent).and_then(|c| u64::try_from(c).ok()))
-        else {
+        let (Some(price), Some(conf)) = (
+            to_oracle_units(quote.price, oracle.exponent),
+            to_oracle_units(quote.conf, oracle.exponent).and_then(|c| u64::try_from(c).ok()),
+        ) else {
             tracing::warn!(%symbol, price = quote.price, exponent = oracle.exponent, "price does not fit the oracle's exponent");
             run.stats.errors += 1;
             continue;
         };
         let push = instructions::update_push_oracle(&authority.pubkey(), &header.oracle, price, conf, publish_time);
-        let sent = keeper.send(chain, "oracle", &[push], &[authority], &[PerpError::OraclePublishTimeNotIncreasing]).await;
+        let sent =
+            keeper.send(chain, "oracle", &[push], &[authority], &[PerpError::OraclePublishTimeNotIncreasing]).await;
         run.count(&sent);
         if let Sent::Landed(_) = sent {
             tracing::info!(%symbol, price = %crate::units::price(quote.price), publish_time, "oracle pushed");

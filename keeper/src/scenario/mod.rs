@@ -133,7 +133,8 @@ pub const DEFAULT_LIQUIDATION_BUFFER_PPM: u32 = 2_500;
 pub fn parse_interval(text: &str) -> anyhow::Result<u32> {
     let text = text.trim();
     let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let n: u32 = digits.parse().map_err(|_| anyhow::anyhow!("funding_interval {text:?}: expected a number and s, m or h"))?;
+    let n: u32 =
+        digits.parse().map_err(|_| anyhow::anyhow!("funding_interval {text:?}: expected a number and s, m or h"))?;
     let scale = match unit {
         "s" | "" => 1,
         "m" => 60,
@@ -147,7 +148,11 @@ impl MarketSpec {
     /// The program's layout and parameters (oracle left default: the runner's push oracle).
     pub fn to_program(&self) -> anyhow::Result<(MarketLayout, MarketConfig, u64)> {
         let symbol = perp_client::pda::symbol(&self.symbol);
-        anyhow::ensure!(!self.symbol.is_empty() && self.symbol.len() <= 16, "symbol {:?} must be 1 to 16 bytes", self.symbol);
+        anyhow::ensure!(
+            !self.symbol.is_empty() && self.symbol.len() <= 16,
+            "symbol {:?} must be 1 to 16 bytes",
+            self.symbol
+        );
         let layout = MarketLayout {
             symbol,
             tick_size: units::price_units(self.tick_size.0, "tick_size")?,
@@ -179,13 +184,18 @@ impl MarketSpec {
         let lowest = brackets.first().ok_or_else(|| anyhow::anyhow!("brackets must not be empty"))?;
         let gap = brackets.iter().map(|b| b.initial_ppm.saturating_sub(b.maintenance_ppm)).min().unwrap_or(0);
         let impact = units::quote_units(self.impact_notional.0, "impact_notional")?;
-        let ppm = |n: Option<Num>, what: &str, default: u32| n.map(|n| units::ppm_units(n.0, what)).unwrap_or(Ok(default));
+        let ppm =
+            |n: Option<Num>, what: &str, default: u32| n.map(|n| units::ppm_units(n.0, what)).unwrap_or(Ok(default));
         let config = MarketConfig {
             oracle_kind: OracleKind::Push,
             oracle: Default::default(),
             oracle_max_age_secs: u32::try_from(self.oracle_max_age.unwrap_or(DEFAULT_ORACLE_MAX_AGE))
                 .map_err(|_| anyhow::anyhow!("oracle_max_age must be positive seconds"))?,
-            oracle_max_conf_ppm: ppm(self.oracle_max_confidence, "oracle_max_confidence", DEFAULT_ORACLE_MAX_CONFIDENCE_PPM)?,
+            oracle_max_conf_ppm: ppm(
+                self.oracle_max_confidence,
+                "oracle_max_confidence",
+                DEFAULT_ORACLE_MAX_CONFIDENCE_PPM,
+            )?,
             min_order_notional: match self.min_order_notional {
                 Some(n) => units::quote_units(n.0, "min_order_notional")?,
                 // The least the impact walk allows: 64 minimum-size orders reach the impact notional.
@@ -210,7 +220,11 @@ impl MarketSpec {
             fee_insurance_share_ppm: ppm(self.fee_insurance_share, "fee_insurance_share", 0)?,
             liquidation_penalty_ppm: units::ppm_units(self.liquidation_penalty.0, "liquidation_penalty")?,
             liquidation_insurance_share_ppm: units::ppm_units(self.insurance_share.0, "insurance_share")?,
-            liquidation_buffer_ppm: ppm(self.liquidation_buffer, "liquidation_buffer", DEFAULT_LIQUIDATION_BUFFER_PPM.min(gap))?,
+            liquidation_buffer_ppm: ppm(
+                self.liquidation_buffer,
+                "liquidation_buffer",
+                DEFAULT_LIQUIDATION_BUFFER_PPM.min(gap),
+            )?,
             insurance_cap_per_event: match self.insurance_cap_per_event {
                 Some(n) => units::quote_units(n.0, "insurance_cap_per_event")?,
                 None => 0,
@@ -219,7 +233,11 @@ impl MarketSpec {
             funding_cap: units::rate_units(self.funding_cap.0, "funding_cap")?,
             funding_interest_8h: {
                 let magnitude = units::rate_units(self.interest_rate.0.abs(), "interest_rate")?;
-                if self.interest_rate.0.is_sign_negative() { -magnitude } else { magnitude }
+                if self.interest_rate.0.is_sign_negative() {
+                    -magnitude
+                } else {
+                    magnitude
+                }
             },
             funding_impact_notional: impact,
             brackets,
@@ -257,18 +275,53 @@ pub enum Action {
         client_id: u64,
         worst_price: Option<Decimal>,
     },
-    Price { market: String, price: Decimal, confidence: Decimal, age: i64 },
-    Advance { seconds: i64 },
-    Crank { cranks: Vec<Crank> },
-    Deposit { trader: String, amount: Decimal },
-    Withdraw { trader: String, amount: Decimal },
-    Cancel { trader: String, market: String, client_id: u64 },
-    CancelAll { trader: String, market: String },
-    Liquidate { liquidator: String, trader: String, market: String },
-    InsuranceDeposit { amount: Decimal },
-    UpdateMarket { market: String, changes: BTreeMap<String, toml::Value> },
-    Pause { flag: u8 },
-    Resume { flag: u8 },
+    Price {
+        market: String,
+        price: Decimal,
+        confidence: Decimal,
+        age: i64,
+    },
+    Advance {
+        seconds: i64,
+    },
+    Crank {
+        cranks: Vec<Crank>,
+    },
+    Deposit {
+        trader: String,
+        amount: Decimal,
+    },
+    Withdraw {
+        trader: String,
+        amount: Decimal,
+    },
+    Cancel {
+        trader: String,
+        market: String,
+        client_id: u64,
+    },
+    CancelAll {
+        trader: String,
+        market: String,
+    },
+    Liquidate {
+        liquidator: String,
+        trader: String,
+        market: String,
+    },
+    InsuranceDeposit {
+        amount: Decimal,
+    },
+    UpdateMarket {
+        market: String,
+        changes: BTreeMap<String, toml::Value>,
+    },
+    Pause {
+        flag: u8,
+    },
+    Resume {
+        flag: u8,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -306,10 +359,28 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 /// The keys of `update_market` a step may change (any `[[market]]` key but the layout's).
 const UPDATABLE: [&str; 22] = [
-    "initial_margin", "maintenance_margin", "brackets", "taker_fee", "maker_fee", "fee_insurance_share",
-    "liquidation_penalty", "insurance_share", "funding_interval", "funding_cap", "interest_rate", "impact_notional",
-    "price_band", "min_order_notional", "liquidation_buffer", "max_open_interest", "insurance_cap_per_event",
-    "oracle_max_age", "oracle_max_confidence", "fill_band", "seat_deposit", "status",
+    "initial_margin",
+    "maintenance_margin",
+    "brackets",
+    "taker_fee",
+    "maker_fee",
+    "fee_insurance_share",
+    "liquidation_penalty",
+    "insurance_share",
+    "funding_interval",
+    "funding_cap",
+    "interest_rate",
+    "impact_notional",
+    "price_band",
+    "min_order_notional",
+    "liquidation_buffer",
+    "max_open_interest",
+    "insurance_cap_per_event",
+    "oracle_max_age",
+    "oracle_max_confidence",
+    "fill_band",
+    "seat_deposit",
+    "status",
 ];
 
 struct Fields<'a> {
@@ -379,7 +450,11 @@ impl Scenario {
             let line = line_of(text, spanned.span().start);
             let market = spanned.get_ref().clone();
             market.to_program().map_err(|e| anyhow::anyhow!("line {line}: market {}: {e}", market.symbol))?;
-            anyhow::ensure!(symbols.insert(market.symbol.clone()), "line {line}: market {} appears twice", market.symbol);
+            anyhow::ensure!(
+                symbols.insert(market.symbol.clone()),
+                "line {line}: market {} appears twice",
+                market.symbol
+            );
             markets.push(market);
         }
         let mut traders = Vec::new();
@@ -387,7 +462,11 @@ impl Scenario {
         for spanned in &file.traders {
             let line = line_of(text, spanned.span().start);
             let t = spanned.get_ref();
-            anyhow::ensure!(names.insert(t.name.clone()), "line {line}: trader {:?} appears twice (or is the keeper's name)", t.name);
+            anyhow::ensure!(
+                names.insert(t.name.clone()),
+                "line {line}: trader {:?} appears twice (or is the keeper's name)",
+                t.name
+            );
             traders.push(TraderSpec { name: t.name.clone(), deposit: t.deposit.0 });
         }
         let mut steps = Vec::new();
@@ -425,7 +504,9 @@ impl Scenario {
                             "post_only" => OrderType::PostOnly,
                             "ioc" => OrderType::ImmediateOrCancel,
                             "market" => OrderType::Market,
-                            other => return Err(f.err(format!("type {other:?} must be limit, post_only, ioc or market"))),
+                            other => {
+                                return Err(f.err(format!("type {other:?} must be limit, post_only, ioc or market")))
+                            }
                         },
                     };
                     let reduce_only = match f.opt("reduce_only") {
@@ -494,7 +575,11 @@ impl Scenario {
                     let what = f.text("what")?;
                     let flag = pause_flag(&what)
                         .ok_or_else(|| f.err(format!("what {what:?} must be deposits, withdrawals or trading")))?;
-                    if action == "pause" { Action::Pause { flag } } else { Action::Resume { flag } }
+                    if action == "pause" {
+                        Action::Pause { flag }
+                    } else {
+                        Action::Resume { flag }
+                    }
                 }
                 other => return Err(f.err(format!("unknown action {other:?}"))),
             };
@@ -503,9 +588,7 @@ impl Scenario {
         }
         let raw: toml::Table = toml::from_str(text)?;
         let market_tables = match raw.get("market") {
-            Some(toml::Value::Array(tables)) => {
-                tables.iter().filter_map(|t| t.as_table().cloned()).collect()
-            }
+            Some(toml::Value::Array(tables)) => tables.iter().filter_map(|t| t.as_table().cloned()).collect(),
             _ => Vec::new(),
         };
         Ok(Scenario {

@@ -132,7 +132,16 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
                     "deficit_share": text(units::quote_u(e.deficit_share)),
                 }));
             } else if let Some(e) = decode::<AdlApplied>(&bytes) {
-                out.push(self.adl_settled(step, &e.trader, &e.market, e.base_lots, e.price, e.realized_pnl, false, seen));
+                out.push(self.adl_settled(
+                    step,
+                    &e.trader,
+                    &e.market,
+                    e.base_lots,
+                    e.price,
+                    e.realized_pnl,
+                    false,
+                    seen,
+                ));
             }
         }
         out
@@ -191,7 +200,16 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
             for seat in view.seats.iter().filter(|s| !s.is_free()) {
                 if let (_, Some(applied)) = effective_seat(view.header, seat).or_perp()? {
                     if applied.lots > 0 {
-                        let e = self.adl_settled(self.last_step, &seat.trader, &address, applied.lots, applied.price, applied.realized_pnl, true, &mut seen);
+                        let e = self.adl_settled(
+                            self.last_step,
+                            &seat.trader,
+                            &address,
+                            applied.lots,
+                            applied.price,
+                            applied.realized_pnl,
+                            true,
+                            &mut seen,
+                        );
                         events.push(e);
                     }
                 }
@@ -200,7 +218,8 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
 
         let mut traders = Map::new();
         let mut keeper = Value::Null;
-        let names: Vec<String> = scenario.traders.iter().map(|t| t.name.clone()).chain([super::KEEPER.to_string()]).collect();
+        let names: Vec<String> =
+            scenario.traders.iter().map(|t| t.name.clone()).chain([super::KEEPER.to_string()]).collect();
         for name in names {
             let account = self.wallets[&name].trader();
             let value = self.trader_report(&name, &account, &mut snapshot, &seen)?;
@@ -284,7 +303,13 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
         })))
     }
 
-    fn trader_report(&self, name: &str, account: &Pubkey, snapshot: &mut Snapshot, seen: &Seen) -> anyhow::Result<Value> {
+    fn trader_report(
+        &self,
+        name: &str,
+        account: &Pubkey,
+        snapshot: &mut Snapshot,
+        seen: &Seen,
+    ) -> anyhow::Result<Value> {
         let Some((_, trader)) = snapshot.traders.iter().find(|(k, _)| k == account).cloned() else {
             return Ok(json!({ "collateral": "0", "equity": "0", "free_collateral": "0", "positions": [] }));
         };
@@ -300,7 +325,9 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
             let view = market.view().or_perp()?;
             let (seat, applied) = effective_seat(view.header, view.seat(slot.seat).or_perp()?).or_perp()?;
             cash += i128::from(seat.unsettled_quote) + i128::from(seat.seat_deposit);
-            let paid = seat.funding_paid + applied.map(|a| a.funding_paid).unwrap_or(0) + pending_funding(view.header, &seat).or_perp()?;
+            let paid = seat.funding_paid
+                + applied.map(|a| a.funding_paid).unwrap_or(0)
+                + pending_funding(view.header, &seat).or_perp()?;
             funding.insert(slot.market, paid);
         }
         let positions = perp_client::risk::positions(&trader, &mut snapshot.markets).or_perp()?;

@@ -159,7 +159,12 @@ pub async fn localnet_at(start_time: i64) -> anyhow::Result<(Localnet, Env)> {
 }
 
 /// Runs `scenario` on a running validator over JSON-RPC (`advance` steps are rejected there).
-pub async fn on_rpc(chain: &mut RpcChain, env: Env, scenario: &Scenario, progress: impl FnMut(&Step)) -> anyhow::Result<super::report::Report> {
+pub async fn on_rpc(
+    chain: &mut RpcChain,
+    env: Env,
+    scenario: &Scenario,
+    progress: impl FnMut(&Step),
+) -> anyhow::Result<super::report::Report> {
     let mut runner = Runner::setup(chain, env, scenario).await?;
     runner.run(scenario, progress).await?;
     runner.report(scenario).await
@@ -297,7 +302,11 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
             .collect())
     }
 
-    async fn send(&mut self, ixs: &[solana_sdk::instruction::Instruction], signers: &[&Keypair]) -> Result<Vec<TxOutcome>, StepError> {
+    async fn send(
+        &mut self,
+        ixs: &[solana_sdk::instruction::Instruction],
+        signers: &[&Keypair],
+    ) -> Result<Vec<TxOutcome>, StepError> {
         self.chain.send(ixs, signers).await.map(|o| vec![o]).map_err(rejection)
     }
 
@@ -346,7 +355,8 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
                 }
                 self.prices.set(market, PriceQuote { price, conf, age: *age });
                 let exponent = -6;
-                let raw = crate::cranks::oracle::to_oracle_units(price, exponent).ok_or_else(|| invalid("price too large"))?;
+                let raw = crate::cranks::oracle::to_oracle_units(price, exponent)
+                    .ok_or_else(|| invalid("price too large"))?;
                 let raw_conf = crate::cranks::oracle::to_oracle_units(conf, exponent)
                     .and_then(|c| u64::try_from(c).ok())
                     .ok_or_else(|| invalid("confidence too large"))?;
@@ -387,7 +397,8 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
                 };
                 tokens::mint_to(self.chain, &self.env.mint, &self.env.mint_authority, &token, amount).await?;
                 let markets: Vec<Pubkey> = self.margin_set(&account, None).await?.into_iter().map(|(m, _)| m).collect();
-                let ix = instructions::with_markets(instructions::deposit(&owner.pubkey(), 0, &token, amount), &markets);
+                let ix =
+                    instructions::with_markets(instructions::deposit(&owner.pubkey(), 0, &token, amount), &markets);
                 self.send(&[ix], &[&owner]).await
             }
             Action::Withdraw { trader, amount } => {
@@ -400,7 +411,8 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
                     (w.owner.insecure_clone(), w.token, w.trader())
                 };
                 let set = self.margin_set(&account, None).await?;
-                let ix = instructions::with_margin_set(instructions::withdraw(&owner.pubkey(), 0, &token, amount), &set);
+                let ix =
+                    instructions::with_margin_set(instructions::withdraw(&owner.pubkey(), 0, &token, amount), &set);
                 self.send(&[ix], &[&owner]).await
             }
             Action::Cancel { trader, market, client_id } => {
@@ -417,7 +429,8 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
                 let m = self.market(market);
                 let owner = self.wallet(liquidator).owner.insecure_clone();
                 let (liquidated, liquidator_account) = (self.wallet(trader).trader(), self.wallet(liquidator).trader());
-                let (Some(a), Some(b)) = (self.fetch_trader(&liquidated).await?, self.fetch_trader(&liquidator_account).await?)
+                let (Some(a), Some(b)) =
+                    (self.fetch_trader(&liquidated).await?, self.fetch_trader(&liquidator_account).await?)
                 else {
                     return Err(invalid("both accounts must exist"));
                 };
@@ -465,20 +478,31 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
                 let status = match status {
                     Some(s) => s,
                     None => {
-                        let mut snapshot = Snapshot::load(self.chain, &Tracked { markets: vec![m.address], traders: vec![] }).await?;
+                        let mut snapshot =
+                            Snapshot::load(self.chain, &Tracked { markets: vec![m.address], traders: vec![] }).await?;
                         let header = snapshot.markets[0].header().map_err(|e| anyhow::anyhow!("{e:?}"))?;
-                        if header.status == MarketStatus::ReduceOnly as u8 { MarketStatus::ReduceOnly } else { MarketStatus::Active }
+                        if header.status == MarketStatus::ReduceOnly as u8 {
+                            MarketStatus::ReduceOnly
+                        } else {
+                            MarketStatus::Active
+                        }
                     }
                 };
                 let admin = self.env.admin.insecure_clone();
-                let out = self.send(&[instructions::update_market(&admin.pubkey(), &m.address, config, status)], &[&admin]).await?;
+                let out = self
+                    .send(&[instructions::update_market(&admin.pubkey(), &m.address, config, status)], &[&admin])
+                    .await?;
                 if let Some(run_market) = self.markets.get_mut(market) {
                     run_market.table = table;
                 }
                 Ok(out)
             }
             Action::Pause { flag } | Action::Resume { flag } => {
-                let account = self.chain.account(&perp_client::pda::exchange()).await?.ok_or_else(|| anyhow::anyhow!("no exchange"))?;
+                let account = self
+                    .chain
+                    .account(&perp_client::pda::exchange())
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("no exchange"))?;
                 let flags = perp_client::accounts::exchange(&account.data).map_err(anyhow::Error::from)?.pause_flags;
                 let flags = if matches!(step.action, Action::Pause { .. }) { flags | flag } else { flags & !flag };
                 let admin = self.env.admin.insecure_clone();
@@ -496,7 +520,8 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
 
     async fn oracle_publish_time(&mut self, oracle: &Pubkey) -> anyhow::Result<i64> {
         use anchor_lang::AccountDeserialize;
-        let account = self.chain.account(oracle).await?.ok_or_else(|| anyhow::anyhow!("oracle {oracle} does not exist"))?;
+        let account =
+            self.chain.account(oracle).await?.ok_or_else(|| anyhow::anyhow!("oracle {oracle} does not exist"))?;
         Ok(perp::state::PushOracle::try_deserialize(&mut account.data.as_slice())?.publish_time)
     }
 }

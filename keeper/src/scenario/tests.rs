@@ -12,10 +12,13 @@ fn the_toy_trade_parses_exactly() {
     assert_eq!(s.name, "seed toy trade");
     assert_eq!(s.start_time, DEFAULT_START_TIME);
     assert_eq!(s.keeper_deposit, d("1000000"));
-    assert_eq!(s.traders, vec![
-        TraderSpec { name: "maker".into(), deposit: d("100000") },
-        TraderSpec { name: "retail".into(), deposit: d("8600") },
-    ]);
+    assert_eq!(
+        s.traders,
+        vec![
+            TraderSpec { name: "maker".into(), deposit: d("100000") },
+            TraderSpec { name: "retail".into(), deposit: d("8600") },
+        ]
+    );
     assert_eq!(s.steps.len(), 5);
     let Action::Order { size, price, order_type, client_id, .. } = &s.steps[0].action else { panic!() };
     assert_eq!((*size, *price, *order_type, *client_id), (d("0.1"), Some(d("86000")), OrderType::Limit, 1));
@@ -39,7 +42,8 @@ fn the_toy_trade_parses_exactly() {
 
 #[test]
 fn floats_are_read_through_their_shortest_text() {
-    let text = TOY.replace("lot_size = 0.001", "lot_size = 0.1").replace("taker_fee = 0.0005", "taker_fee = \"0.0005\"");
+    let text =
+        TOY.replace("lot_size = 0.001", "lot_size = 0.1").replace("taker_fee = 0.0005", "taker_fee = \"0.0005\"");
     let s = Scenario::parse(&text).unwrap();
     assert_eq!(s.markets[0].lot_size.0, d("0.1"), "0.1 is not 0.1000000000000000055...");
     assert_eq!(s.markets[0].taker_fee.0, d("0.0005"));
@@ -57,7 +61,8 @@ fn unknown_names_stop_the_run_naming_the_line() {
     assert!(err.contains("unknown trader \"nobody\""), "{err}");
     let named: usize = err.trim_start_matches("line ").split(':').next().unwrap().parse().unwrap();
     assert!(named <= line && line - named < 12, "line {named} for the step at {line}: {err}");
-    let err = error_of(&TOY.replacen("market = \"BTC-PERP\"\nside = \"buy\"", "market = \"DOGE-PERP\"\nside = \"buy\"", 1));
+    let err =
+        error_of(&TOY.replacen("market = \"BTC-PERP\"\nside = \"buy\"", "market = \"DOGE-PERP\"\nside = \"buy\"", 1));
     assert!(err.starts_with("line ") && err.contains("unknown market \"DOGE-PERP\""), "{err}");
     let err = error_of(&TOY.replace("action = \"advance\"", "action = \"teleport\""));
     assert!(err.contains("unknown action \"teleport\""), "{err}");

@@ -31,7 +31,10 @@ fn a_config_file_with_defaults_and_the_cli_config() {
     std::fs::create_dir_all(home.join(".config/solana/cli")).unwrap();
     std::fs::write(
         home.join(".config/solana/cli/config.yml"),
-        format!("---\njson_rpc_url: \"http://127.0.0.1:9999\"\nkeypair_path: {}\ncommitment: confirmed\n", key_path.display()),
+        format!(
+            "---\njson_rpc_url: \"http://127.0.0.1:9999\"\nkeypair_path: {}\ncommitment: confirmed\n",
+            key_path.display()
+        ),
     )
     .unwrap();
     let resolved = KeeperConfig::default().resolve(Some(&home), 0).unwrap();
