@@ -156,3 +156,6 @@ impl Keeper {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
