@@ -1,7 +1,19 @@
 //! Decoding the program's accounts from raw account data.
-use anchor_lang::AccountDeserialize;
+use anchor_lang::{AccountDeserialize, Discriminator, Space};
 use perp::error::PerpError;
-use perp::state::{Exchange, Trader};
+use perp::state::{Exchange, MarketHeader, Trader};
+
+use crate::chain::AccountFilter;
+
+/// Every market account of the program (any size: capacities differ).
+pub fn market_filter() -> AccountFilter {
+    AccountFilter { data_size: None, offset: 0, bytes: MarketHeader::DISCRIMINATOR.to_vec() }
+}
+
+/// Every trader account of the program.
+pub fn trader_filter() -> AccountFilter {
+    AccountFilter { data_size: Some((8 + Trader::INIT_SPACE) as u64), offset: 0, bytes: Trader::DISCRIMINATOR.to_vec() }
+}
 
 /// Why account data could not be decoded.
 #[derive(Debug, PartialEq, Eq)]

@@ -1,13 +1,24 @@
 //! The money rules (DESIGN.md) checked from the accounts themselves: the real token balances of
 //! the vaults against every trader account and every market, not against the program's ledger
-//! alone. Used by the scenario report and the test harness.
+//! alone; and `Flows`, which recomputes the vaults and the fee pool from what was sent and from
+//! the events alone. Used by the scenario report, the keeper and the test harness (after every
+//! transaction).
+use anchor_lang::{AnchorDeserialize, Discriminator};
+use anchor_spl::token::spl_token;
 use perp::engine::account::{account_risk, market_cash};
+use perp::events::{
+    BankruptcyResolved, CollateralDeposited, CollateralWithdrawn, FeesToInsurance, FundingApplied, InsuranceDeposited,
+    Liquidated, OrderFilled,
+};
 use perp::engine::adl::insurance_pending_funding;
 use perp::engine::funding::pending_funding;
 use perp::error::PerpError;
 use perp::state::{Exchange, MarketView, Trader};
 use solana_sdk::pubkey::Pubkey;
 
+use solana_sdk::program_pack::Pack;
+
+use crate::chain::Chain;
 use crate::views::MarketData;
 
 /// Everything the rules are checked over: the exchange, its vaults' token balances, every trader
@@ -32,7 +43,8 @@ pub struct Verdict {
     /// Rule 3: funding settled plus funding pending over every seat and the insurance position
     /// is zero in each market (the rounding dust already went to the insurance fund).
     pub funding_zero_sum: bool,
-    /// Rule 4: what every account could withdraw is in the vault.
+    /// Rule 4: what every account could withdraw is in the vault, short at most by the deficits
+    /// of accounts below zero equity that the waterfall has still to resolve.
     pub solvency: bool,
     /// Trader accounts below zero equity (the waterfall has work left).
     pub bankrupt: Vec<Pubkey>,
@@ -106,17 +118,170 @@ pub fn check(books: &mut Books) -> Result<Verdict, PerpError> {
     }
     let views: Vec<(Pubkey, MarketView)> =
         books.markets.iter_mut().map(|m| Ok((m.address, m.view()?))).collect::<Result<_, PerpError>>()?;
-    let mut withdrawable: u128 = 0;
+    let (mut withdrawable, mut deficits) = (0u128, 0u128);
     for (address, trader) in &books.traders {
         let risk = account_risk(trader, &views)?;
         withdrawable += u128::from(risk.withdrawable()?);
         if risk.equity < 0 {
             v.bankrupt.push(*address);
+            deficits += u128::from(risk.equity.unsigned_abs());
         }
     }
-    if withdrawable > u128::from(books.vault) {
+    // Until the waterfall has run, the winners' claims may exceed the vault by the deficits of
+    // the accounts below zero (the insurance fund and ADL make them good); after, not at all.
+    if withdrawable > u128::from(books.vault) + deficits {
         v.solvency = false;
-        v.details.push(format!("accounts could withdraw {withdrawable}, the vault holds {}", books.vault));
+        v.details.push(format!(
+            "accounts could withdraw {withdrawable}, the vault holds {} (deficits waiting for the waterfall: {deficits})",
+            books.vault
+        ));
     }
     Ok(v)
+}
+
+/// A token account's balance (0 when it does not exist or is not one).
+pub async fn token_balance(chain: &mut impl Chain, account: &Pubkey) -> anyhow::Result<u64> {
+    Ok(match chain.account(account).await? {
+        Some(acc) => spl_token::state::Account::unpack(&acc.data).map(|a| a.amount).unwrap_or(0),
+        None => 0,
+    })
+}
+
+/// Reads every program account the rules need (`program_accounts` with the market and trader
+/// filters) and the vaults' balances; `None` before the exchange exists.
+pub async fn read_books(chain: &mut impl Chain) -> anyhow::Result<Option<Books>> {
+    let Some(exchange_account) = chain.account(&crate::pda::exchange()).await? else { return Ok(None) };
+    let exchange = crate::accounts::exchange(&exchange_account.data)?;
+    let mut markets: Vec<MarketData> = chain
+        .program_accounts(&crate::accounts::market_filter())
+        .await?
+        .into_iter()
+        .map(|(address, account)| MarketData { address, data: account.data })
+        .collect();
+    markets.sort_by_key(|m| m.address);
+    let mut traders = Vec::new();
+    for (address, account) in chain.program_accounts(&crate::accounts::trader_filter()).await? {
+        traders.push((address, crate::accounts::trader(&account.data)?));
+    }
+    traders.sort_by_key(|(address, _)| *address);
+    let vault = token_balance(chain, &exchange.vault).await?;
+    let insurance_vault = token_balance(chain, &exchange.insurance_vault).await?;
+    Ok(Some(Books { exchange, vault, insurance_vault, traders, markets }))
+}
+
+/// Money in and out of the vaults as the sender saw it (the instructions it sent that landed),
+/// and every value move the program's events reported. `check` recomputes from these alone what
+/// the vaults, the fee pool and the insurance fund must hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Flows {
+    /// From the instructions sent: deposits, withdrawals, insurance contributions (token units).
+    pub deposited: u128,
+    pub withdrawn: u128,
+    pub insurance_contributed: u128,
+    /// From the events.
+    pub deposit_events: u128,
+    pub withdraw_events: u128,
+    pub insurance_deposit_events: u128,
+    pub fees: u128,
+    pub fees_to_insurance: u128,
+    pub penalties_to_insurance: u128,
+    pub funding_dust: u128,
+    pub swept_to_insurance: i128,
+    pub insurance_paid: u128,
+    pub transactions: u64,
+}
+
+fn decode<E: AnchorDeserialize + Discriminator>(bytes: &[u8]) -> Option<E> {
+    let body = bytes.strip_prefix(E::DISCRIMINATOR)?;
+    E::deserialize(&mut &body[..]).ok()
+}
+
+impl Flows {
+    /// One landed transaction: the data of its instructions to this program, and its logs.
+    pub fn observe(&mut self, instructions: &[&[u8]], logs: &[String]) {
+        self.transactions += 1;
+        for data in instructions {
+            if let Some(ix) = decode::<perp::instruction::Deposit>(data) {
+                self.deposited += u128::from(ix.amount);
+            } else if let Some(ix) = decode::<perp::instruction::Withdraw>(data) {
+                self.withdrawn += u128::from(ix.amount);
+            } else if let Some(ix) = decode::<perp::instruction::DepositInsurance>(data) {
+                self.insurance_contributed += u128::from(ix.amount);
+            }
+        }
+        for bytes in crate::events::program_data(logs) {
+            if let Some(e) = decode::<CollateralDeposited>(&bytes) {
+                self.deposit_events += u128::from(e.amount);
+            } else if let Some(e) = decode::<CollateralWithdrawn>(&bytes) {
+                self.withdraw_events += u128::from(e.amount);
+            } else if let Some(e) = decode::<InsuranceDeposited>(&bytes) {
+                self.insurance_deposit_events += u128::from(e.amount);
+            } else if let Some(e) = decode::<OrderFilled>(&bytes) {
+                self.fees += u128::from(e.maker_fee) + u128::from(e.taker_fee);
+            } else if let Some(e) = decode::<FeesToInsurance>(&bytes) {
+                self.fees_to_insurance += u128::from(e.amount);
+            } else if let Some(e) = decode::<Liquidated>(&bytes) {
+                self.penalties_to_insurance += u128::from(e.penalty_to_insurance);
+            } else if let Some(e) = decode::<FundingApplied>(&bytes) {
+                self.funding_dust += u128::from(e.dust_to_insurance);
+            } else if let Some(e) = decode::<BankruptcyResolved>(&bytes) {
+                self.swept_to_insurance += i128::from(e.insurance_swept);
+                self.insurance_paid += u128::from(e.insurance_paid);
+            }
+        }
+    }
+
+    /// What the flows and events say against `books`; each mismatch as a sentence.
+    pub fn check(&self, books: &Books) -> Vec<String> {
+        let mut out = Vec::new();
+        let ledger = &books.exchange.ledger;
+        // The vaults hold exactly what came in less what went out.
+        let held = i128::from(books.vault) + i128::from(books.insurance_vault);
+        let flowed = self.deposited as i128 - self.withdrawn as i128 + self.insurance_contributed as i128;
+        if held != flowed {
+            out.push(format!(
+                "the vaults hold {held}, the sent deposits {} - withdrawals {} + insurance contributions {} = {flowed}",
+                self.deposited, self.withdrawn, self.insurance_contributed
+            ));
+        }
+        // Every move of money in or out has its event.
+        if (self.deposit_events, self.withdraw_events, self.insurance_deposit_events)
+            != (self.deposited, self.withdrawn, self.insurance_contributed)
+        {
+            out.push(format!(
+                "events report deposits {} / withdrawals {} / insurance deposits {}, the instructions moved {} / {} / {}",
+                self.deposit_events,
+                self.withdraw_events,
+                self.insurance_deposit_events,
+                self.deposited,
+                self.withdrawn,
+                self.insurance_contributed
+            ));
+        }
+        // The fee pool is the fills' fees less the share that went to the insurance fund.
+        let pool = self.fees as i128 - self.fees_to_insurance as i128;
+        if pool != i128::from(ledger.fee_pool) {
+            out.push(format!("fills' fees {} - to insurance {} = {pool}, the fee pool is {}", self.fees, self.fees_to_insurance, ledger.fee_pool));
+        }
+        // The insurance vault is the fund, recomputed from its events.
+        let fund = self.insurance_deposit_events as i128
+            + self.fees_to_insurance as i128
+            + self.penalties_to_insurance as i128
+            + self.funding_dust as i128
+            + self.swept_to_insurance
+            - self.insurance_paid as i128;
+        if fund != i128::from(books.insurance_vault) {
+            out.push(format!(
+                "insurance events add up to {fund} (deposits {} + fees {} + penalties {} + funding dust {} + positions {} - paid {}), the insurance vault holds {}",
+                self.insurance_deposit_events,
+                self.fees_to_insurance,
+                self.penalties_to_insurance,
+                self.funding_dust,
+                self.swept_to_insurance,
+                self.insurance_paid,
+                books.insurance_vault
+            ));
+        }
+        out
+    }
 }

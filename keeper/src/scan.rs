@@ -3,13 +3,13 @@
 //! and priced with the program's own margin engine at each market's freshest valid oracle price.
 use std::collections::HashMap;
 
-use anchor_lang::{AccountDeserialize, Discriminator, Space};
+use anchor_lang::AccountDeserialize;
 use perp::engine::account::{account_risk, AccountRisk};
 use perp::engine::adl::pending_adl;
 use perp::error::PerpError;
 use perp::state::oracle::refresh_oracle_price;
 use perp::state::{Exchange, MarketHeader, MarketView, Trader};
-use perp_client::chain::{AccountFilter, Chain};
+use perp_client::chain::Chain;
 use perp_client::pda;
 use perp_client::views::MarketData;
 use solana_sdk::account::Account;
@@ -17,15 +17,7 @@ use solana_sdk::pubkey::Pubkey;
 
 use crate::OrPerp;
 
-/// Every market account of the program (any size: capacities differ).
-pub fn market_filter() -> AccountFilter {
-    AccountFilter { data_size: None, offset: 0, bytes: MarketHeader::DISCRIMINATOR.to_vec() }
-}
-
-/// Every trader account of the program.
-pub fn trader_filter() -> AccountFilter {
-    AccountFilter { data_size: Some((8 + Trader::INIT_SPACE) as u64), offset: 0, bytes: Trader::DISCRIMINATOR.to_vec() }
-}
+pub use perp_client::accounts::{market_filter, trader_filter};
 
 /// The addresses the keeper tracks, found by `discover` and read again by `Snapshot::load`.
 #[derive(Clone, Debug, Default)]
@@ -237,16 +229,8 @@ fn refresh_price(view: MarketView, oracle_key: &Pubkey, mut oracle: Account, now
 /// The money rules over every account of the program on `chain`, against the vaults' real token
 /// balances (`perp_client::money`).
 pub async fn check_money_rules(chain: &mut impl Chain) -> anyhow::Result<perp_client::money::Verdict> {
-    let tracked = Tracked::discover(chain).await?;
-    let snapshot = Snapshot::load(chain, &tracked).await?;
-    let vault = perp_migrations::tokens::token_balance(chain, &snapshot.exchange.vault).await?;
-    let insurance_vault = perp_migrations::tokens::token_balance(chain, &snapshot.exchange.insurance_vault).await?;
-    let mut books = perp_client::money::Books {
-        exchange: snapshot.exchange,
-        vault,
-        insurance_vault,
-        traders: snapshot.traders,
-        markets: snapshot.markets,
-    };
+    let mut books = perp_client::money::read_books(chain)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the exchange account does not exist"))?;
     perp_client::money::check(&mut books).or_perp()
 }

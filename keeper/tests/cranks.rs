@@ -84,6 +84,7 @@ async fn assert_money_rules(chain: &mut Localnet) {
 async fn a_crash_leaves_no_liquidatable_or_bankrupt_account_after_two_cycles() {
     let scenario = world(24, 8);
     let (mut net, env) = localnet_at(scenario.start_time).await.unwrap();
+    net.check_money_rules_always();
     let mut runner = Runner::setup(&mut net, env, &scenario).await.unwrap();
     runner.run(&scenario, |_| {}).await.unwrap();
     assert!(runner.rejected.is_empty(), "{:?}", runner.rejected);
@@ -159,6 +160,7 @@ async fn runner_price(chain: &mut Localnet, keeper: &Keeper, quote: u64) {
 async fn funding_is_cranked_on_each_markets_schedule_and_only_then() {
     let scenario = world(2, 2);
     let (mut net, env) = localnet_at(scenario.start_time).await.unwrap();
+    net.check_money_rules_always();
     let mut runner = Runner::setup(&mut net, env, &scenario).await.unwrap();
     runner.run(&scenario, |_| {}).await.unwrap();
     let keeper = std::mem::replace(&mut runner.keeper, placeholder());
@@ -189,6 +191,7 @@ async fn funding_is_cranked_on_each_markets_schedule_and_only_then() {
 async fn two_keepers_at_once_apply_nothing_twice() {
     let scenario = world(12, 4);
     let (mut net, env) = localnet_at(scenario.start_time).await.unwrap();
+    net.check_money_rules_always();
     let mut runner = Runner::setup(&mut net, env, &scenario).await.unwrap();
     runner.run(&scenario, |_| {}).await.unwrap();
     let a = std::mem::replace(&mut runner.keeper, placeholder());

@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 use anchor_lang::AccountDeserialize;
 use perp::state::{Exchange, Trader};
 use perp_client::chain::{AccountFilter, Chain, Rejected, TxOutcome};
+use perp_client::money::{self, Flows};
 use perp_client::{lookup, pda};
 use solana_program_test::{BanksClientError, ProgramTestContext};
 use solana_sdk::account::Account;
@@ -31,11 +32,16 @@ pub struct Localnet {
     pub markets: Vec<DeployedMarket>,
     /// Signatures already sent: a repeat gets a fresh blockhash instead of being deduplicated.
     sent: HashSet<Signature>,
-    /// Every account a transaction sent through this localnet named (statically or through a
-    /// lookup table). A transaction can only create or write accounts it names, so the program's
-    /// accounts are among these: `program_accounts` reads them back and keeps those it owns, as a
-    /// node's `getProgramAccounts` would (the in-process bank has no index to ask).
-    named: BTreeSet<Pubkey>,
+    /// Every account the program owned right after a transaction that named it (statically or
+    /// through a lookup table) landed. A transaction can only create or write accounts it names,
+    /// so every account the program owns is here: `program_accounts` reads them back and keeps
+    /// those it still owns, as a node's `getProgramAccounts` would (the in-process bank has no
+    /// index to ask).
+    owned: BTreeSet<Pubkey>,
+    /// Money in and out as sent, and every value move the events reported, since the start.
+    pub flows: Flows,
+    /// Check the money rules after every transaction that lands (`check_money_rules_always`).
+    check_always: bool,
 }
 
 impl Localnet {
@@ -69,7 +75,9 @@ impl Localnet {
             oracle_authority: Keypair::new(),
             markets: Vec::new(),
             sent: HashSet::new(),
-            named: BTreeSet::new(),
+            owned: BTreeSet::new(),
+            flows: Flows::default(),
+            check_always: false,
         }
     }
 
@@ -91,15 +99,53 @@ impl Localnet {
         Ok(())
     }
 
-    /// Processes a signed transaction; its logs, or the bank's error.
-    async fn execute(&mut self, tx: impl Into<VersionedTransaction>) -> Result<TxOutcome, BanksClientError> {
+    /// Processes a signed transaction; its logs, or the bank's error. `loaded` are the addresses
+    /// its lookup tables bring in.
+    async fn execute(&mut self, tx: impl Into<VersionedTransaction>, loaded: &[Pubkey]) -> Result<TxOutcome, BanksClientError> {
         let tx = tx.into();
         let signature = tx.signatures[0];
-        self.named.extend(tx.message.static_account_keys().iter().copied());
-        let result = self.ctx.banks_client.process_transaction_with_metadata(tx).await?;
+        let result = self.ctx.banks_client.process_transaction_with_metadata(tx.clone()).await?;
         result.result?;
         let logs = result.metadata.map(|m| m.log_messages).unwrap_or_default();
+        let keys = tx.message.static_account_keys();
+        for key in keys.iter().chain(loaded) {
+            if let Some(account) = self.ctx.banks_client.get_account(*key).await? {
+                if account.owner == perp::ID {
+                    self.owned.insert(*key);
+                }
+            }
+        }
+        let ours: Vec<&[u8]> = tx
+            .message
+            .instructions()
+            .iter()
+            .filter(|ix| keys.get(usize::from(ix.program_id_index)) == Some(&perp::ID))
+            .map(|ix| ix.data.as_slice())
+            .collect();
+        self.flows.observe(&ours, &logs);
+        if self.check_always {
+            if let Err(broken) = self.money_rules().await {
+                panic!("money rules broken after transaction {signature}: {broken}");
+            }
+        }
         Ok(TxOutcome { signature, logs })
+    }
+
+    /// From now on, the money rules are checked after every transaction that lands, and a broken
+    /// rule panics with what broke (the test harness turns this on for every test).
+    pub fn check_money_rules_always(&mut self) {
+        self.check_always = true;
+    }
+
+    /// The money rules over every account the program owns and the vaults' token balances, and
+    /// the flows and events since the start against them (`perp_client::money`).
+    pub async fn money_rules(&mut self) -> anyhow::Result<()> {
+        let Some(mut books) = money::read_books(self).await? else { return Ok(()) };
+        let verdict = money::check(&mut books).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let mut broken = verdict.details.clone();
+        broken.extend(self.flows.check(&books));
+        anyhow::ensure!(verdict.all_hold() && broken.is_empty(), "{}", broken.join("; "));
+        Ok(())
     }
 
     async fn process(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<TxOutcome, BanksClientError> {
@@ -115,7 +161,7 @@ impl Localnet {
             tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, self.ctx.last_blockhash);
         }
         self.sent.insert(tx.signatures[0]);
-        self.execute(tx).await
+        self.execute(tx, &[]).await
     }
 
     /// Creates an address lookup table holding `addresses` (the payer is its authority) and moves
@@ -144,10 +190,10 @@ impl Localnet {
     ) -> Result<TxOutcome, BanksClientError> {
         self.refresh_blockhash().await?;
         let payer = self.ctx.payer.insecure_clone();
-        self.named.extend(tables.iter().flat_map(|t| t.addresses.iter().copied()));
+        let loaded: Vec<Pubkey> = tables.iter().flat_map(|t| t.addresses.iter().copied()).collect();
         let tx = lookup::v0_transaction(&payer, signers, ixs, tables, self.ctx.last_blockhash)
             .map_err(|_| BanksClientError::ClientError("the v0 transaction does not compile or fit"))?;
-        self.execute(tx).await
+        self.execute(tx, &loaded).await
     }
 
     /// Moves to the next slot (a new bank and blockhash). The clock's unix time stays where it was:
@@ -248,7 +294,7 @@ impl Chain for Localnet {
 
     async fn program_accounts(&mut self, filter: &AccountFilter) -> anyhow::Result<Vec<(Pubkey, Account)>> {
         let mut out = Vec::new();
-        for address in self.named.clone() {
+        for address in self.owned.clone() {
             if let Some(account) = self.ctx.banks_client.get_account(address).await? {
                 if account.owner == perp::ID && filter.matches(&account.data) {
                     out.push((address, account));

@@ -60,8 +60,5 @@ pub async fn mint_to(
 
 /// The token balance of `account` (0 when it does not exist or is not a token account).
 pub async fn token_balance(chain: &mut impl Chain, account: &Pubkey) -> anyhow::Result<u64> {
-    Ok(match chain.account(account).await? {
-        Some(acc) => spl_token::state::Account::unpack(&acc.data).map(|a| a.amount).unwrap_or(0),
-        None => 0,
-    })
+    perp_client::money::token_balance(chain, account).await
 }

@@ -53,10 +53,23 @@ async fn exchange_over_json_rpc() {
         exchange.ledger.insurance_fund
     );
 
+    // The money rules over JSON-RPC (getProgramAccounts and the vaults' token balances) after
+    // each part.
+    assert_money_rules(&mut chain).await;
     deposit_and_withdraw_with_events(&net, &mut chain).await;
+    assert_money_rules(&mut chain).await;
     rejected_withdrawal_changes_no_balance(&net, &mut chain).await;
+    assert_money_rules(&mut chain).await;
     discover_trader_accounts_by_owner(&net, &mut chain).await;
+    assert_money_rules(&mut chain).await;
     order_placed_and_filled_over_rpc(&net, &mut chain).await;
+    assert_money_rules(&mut chain).await;
+}
+
+async fn assert_money_rules(chain: &mut RpcChain) {
+    let mut books = perp_client::money::read_books(chain).await.unwrap().expect("exchange");
+    let verdict = perp_client::money::check(&mut books).unwrap();
+    assert!(verdict.all_hold() && verdict.bankrupt.is_empty(), "{:?}", verdict.details);
 }
 
 async fn deposit_and_withdraw_with_events(net: &LocalValidator, chain: &mut RpcChain) {
