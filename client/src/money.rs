@@ -6,13 +6,13 @@
 use anchor_lang::{AnchorDeserialize, Discriminator};
 use anchor_spl::token::spl_token;
 use perp::engine::account::{account_risk, market_cash};
+use perp::engine::adl::insurance_pending_funding;
+use perp::engine::funding::pending_funding;
+use perp::error::PerpError;
 use perp::events::{
     BankruptcyResolved, CollateralDeposited, CollateralWithdrawn, FeesToInsurance, FundingApplied, InsuranceDeposited,
     Liquidated, OrderFilled,
 };
-use perp::engine::adl::insurance_pending_funding;
-use perp::engine::funding::pending_funding;
-use perp::error::PerpError;
 use perp::state::{Exchange, MarketView, Trader};
 use solana_sdk::pubkey::Pubkey;
 
@@ -261,7 +261,10 @@ impl Flows {
         // The fee pool is the fills' fees less the share that went to the insurance fund.
         let pool = self.fees as i128 - self.fees_to_insurance as i128;
         if pool != i128::from(ledger.fee_pool) {
-            out.push(format!("fills' fees {} - to insurance {} = {pool}, the fee pool is {}", self.fees, self.fees_to_insurance, ledger.fee_pool));
+            out.push(format!(
+                "fills' fees {} - to insurance {} = {pool}, the fee pool is {}",
+                self.fees, self.fees_to_insurance, ledger.fee_pool
+            ));
         }
         // The insurance vault is the fund, recomputed from its events.
         let fund = self.insurance_deposit_events as i128

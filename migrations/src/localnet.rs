@@ -101,7 +101,11 @@ impl Localnet {
 
     /// Processes a signed transaction; its logs, or the bank's error. `loaded` are the addresses
     /// its lookup tables bring in.
-    async fn execute(&mut self, tx: impl Into<VersionedTransaction>, loaded: &[Pubkey]) -> Result<TxOutcome, BanksClientError> {
+    async fn execute(
+        &mut self,
+        tx: impl Into<VersionedTransaction>,
+        loaded: &[Pubkey],
+    ) -> Result<TxOutcome, BanksClientError> {
         let tx = tx.into();
         let signature = tx.signatures[0];
         let result = self.ctx.banks_client.process_transaction_with_metadata(tx.clone()).await?;

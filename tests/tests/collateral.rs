@@ -56,7 +56,7 @@ async fn deposit_and_withdraw_round_trip() {
     assert_eq!(net.token_balance(&alice.token_account).await.unwrap(), 1_000 * USDC);
     let ledger = net.exchange().await.unwrap().ledger;
     assert_eq!((ledger.total_deposited, ledger.total_withdrawn, ledger.total_collateral), (800 * USDC, 800 * USDC, 0));
-    assert_ledger_balances(&mut net, &[alice.key()]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -68,7 +68,7 @@ async fn withdraw_to_another_token_account_of_the_mint() {
     net.send(&[instructions::deposit(&owner, 0, &alice.token_account, 10 * USDC)], &[&alice.owner]).await.unwrap();
     net.send(&[instructions::withdraw(&owner, 0, &cold, 4 * USDC)], &[&alice.owner]).await.unwrap();
     assert_eq!(net.token_balance(&cold).await.unwrap(), 4 * USDC);
-    assert_ledger_balances(&mut net, &[alice.key()]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -91,7 +91,7 @@ async fn over_withdrawal_and_extreme_amounts_are_rejected() {
     }
     // The whole balance still comes out.
     net.send(&[instructions::withdraw(&owner, 0, &alice.token_account, 50 * USDC)], &[&alice.owner]).await.unwrap();
-    assert_ledger_balances(&mut net, &[alice.key()]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -122,7 +122,7 @@ async fn only_the_owner_moves_a_traders_collateral() {
     // Closing someone else's account.
     let close = swap_account(instructions::close_trader(&m, 0, &m), &mallory.trader(), &alice.trader());
     rejected(&mut net, close, &[&mallory.owner], &w, |r| assert_perp_error(r, PerpError::NotTraderOwner)).await;
-    assert_ledger_balances(&mut net, &[alice.key(), mallory.key()]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -162,7 +162,7 @@ async fn wrong_mint_wrong_vault_and_fake_token_program_are_rejected() {
                 .await;
         }
     }
-    assert_ledger_balances(&mut net, &[alice.key()]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -197,7 +197,7 @@ async fn pause_flags_stop_deposits_and_withdrawals_only_while_set() {
     net.send(&[instructions::set_pause_flags(&admin.pubkey(), 0)], &[&admin]).await.unwrap();
     net.send(&[deposit, withdraw], &[&alice.owner]).await.unwrap();
     assert_eq!(net.trader(&owner, 0).await.unwrap().unwrap().collateral, 10 * USDC);
-    assert_ledger_balances(&mut net, &[alice.key()]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]

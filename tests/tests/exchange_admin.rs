@@ -198,5 +198,5 @@ async fn anyone_tops_up_the_insurance_fund() {
     into_vault.accounts.iter_mut().find(|m| m.pubkey == pda::insurance_vault()).unwrap().pubkey = pda::vault();
     assert_perp_error(net.send(&[into_vault], &[&donor.owner]).await, PerpError::WrongVault);
     assert_eq!(snapshot(&mut net, &watched).await, before);
-    assert_ledger_balances(&mut net, &[]).await;
+    assert_money_rules(&mut net).await;
 }

@@ -71,8 +71,7 @@ impl Setup {
     }
 
     async fn books_balance(&mut self) {
-        let traders = [self.maker.key(), self.long.key()];
-        assert_books_balance(&mut self.net, &traders, &[self.market.address]).await;
+        assert_money_rules(&mut self.net).await;
     }
 }
 
@@ -236,5 +235,5 @@ async fn a_quote_placed_sampled_and_pulled_in_one_transaction_moves_nothing() {
     assert_eq!((applied.average_premium, applied.rate), (0, 12_500));
     let mut traders = vec![s.maker.key(), s.long.key(), spoofer.key()];
     traders.dedup();
-    assert_books_balance(&mut s.net, &traders, &[s.market.address]).await;
+    assert_money_rules(&mut s.net).await;
 }

@@ -38,13 +38,8 @@ struct Seed {
 }
 
 impl Seed {
-    fn books(&self) -> Vec<(Pubkey, u16)> {
-        vec![self.long.key(), self.short.key(), self.liquidator.key()]
-    }
-
     async fn check(&mut self) {
-        let books = self.books();
-        assert_books_balance(&mut self.net, &books, &[self.btc.address]).await;
+        assert_money_rules(&mut self.net).await;
     }
 
     /// Every account a liquidation touches, to prove a rejected one changed nothing.
@@ -163,9 +158,7 @@ async fn rejections_change_nothing() {
     assert_eq!(s.snapshot().await, before);
     // With it, the liquidation goes through and the books balance.
     liquidate(&mut s.net, &s.liquidator, &s.long, &s.btc).await.unwrap();
-    let mut books = s.books();
-    books.push(poor.key());
-    assert_books_balance(&mut s.net, &books, &[s.btc.address, eth.address]).await;
+    assert_money_rules(&mut s.net).await;
 }
 
 #[tokio::test]
@@ -178,7 +171,6 @@ async fn the_keeper_pulls_the_orders_of_an_account_below_maintenance_in_any_mark
     deposit(&mut s.net, &s.long, 1_000 * QUOTE).await.unwrap();
     order(&mut s.net, &s.long, &eth, limit(Buy, 2_990, 10, 7)).await.unwrap();
     order(&mut s.net, &s.long, &eth, limit(Buy, 2_980, 10, 8)).await.unwrap();
-    let markets = [s.btc.address, eth.address];
     // Healthy: nobody may touch its orders.
     let exchange = s.net.exchange().await.unwrap();
     let addresses = [s.long.trader(), eth.address, s.btc.address, exchange.vault, exchange.insurance_vault];
@@ -197,12 +189,11 @@ async fn the_keeper_pulls_the_orders_of_an_account_below_maintenance_in_any_mark
     assert!(cancels.iter().all(|c| c.trader == long.trader()));
     assert!(events::decode::<Liquidated>(&outcome.logs).is_empty(), "no takeover where it holds no position");
     assert_eq!(seat(&mut s.net, &s.btc.address, &s.long).await.unwrap().base_lots, 1_000);
-    let books = s.books();
-    assert_books_balance(&mut s.net, &books, &markets).await;
+    assert_money_rules(&mut s.net).await;
     // Then the takeover in BTC.
     let outcome = liquidate_logs(&mut s.net, &liquidator, &long, &s.btc).await;
     assert!(events::decode::<Liquidated>(&outcome.logs)[0].base_lots > 0);
-    assert_books_balance(&mut s.net, &books, &markets).await;
+    assert_money_rules(&mut s.net).await;
 }
 
 #[tokio::test]
@@ -219,9 +210,7 @@ async fn a_20x_and_a_100x_market_side_by_side_cross_margined() {
     order(&mut net, &trader, &x20, limit(Buy, 100_000, 1_000, 2)).await.unwrap();
     order(&mut net, &maker, &x100, limit(Sell, 1_000, 100_000, 3)).await.unwrap();
     order(&mut net, &trader, &x100, limit(Buy, 1_000, 100_000, 4)).await.unwrap();
-    let books = [trader.key(), maker.key(), liquidator.key()];
-    let markets = [x20.address, x100.address];
-    assert_books_balance(&mut net, &books, &markets).await;
+    assert_money_rules(&mut net).await;
 
     // A 15% drop in the 100x market alone: the loss (15,000) comes out of the equity both
     // positions share. Equity 100 P - 80,000 against 2,500 (20x) + 0.5 P (100x): below under
@@ -242,7 +231,7 @@ async fn a_20x_and_a_100x_market_side_by_side_cross_margined() {
     let r = risk(&mut net, &trader).await;
     assert!(!r.below_maintenance().unwrap(), "{r:?}");
     assert_eq!(seat(&mut net, &x100.address, &trader).await.unwrap().base_lots, 100_000);
-    assert_books_balance(&mut net, &books, &markets).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -281,7 +270,5 @@ async fn a_liquidation_over_fifteen_markets_goes_in_a_v0_transaction_with_a_look
     let event = &events::decode::<Liquidated>(&outcome.logs)[0];
     assert_eq!(event.liquidated, victim.trader());
     assert!(event.base_lots > 0);
-    let books = [dealers[0].key(), dealers[1].key(), victim.key(), liquidator.key()];
-    let keys: Vec<Pubkey> = markets.iter().map(|m| m.address).collect();
-    assert_books_balance(&mut net, &books, &keys).await;
+    assert_money_rules(&mut net).await;
 }

@@ -65,10 +65,6 @@ async fn refresh(net: &mut Localnet, market: &Pubkey, oracle: &Pubkey, n: u32) -
     net.send(&[salt(n), instructions::refresh_oracle(market, oracle)], &[]).await
 }
 
-fn keys(wallets: &[&Wallet]) -> Vec<(Pubkey, u16)> {
-    wallets.iter().map(|w| w.key()).collect()
-}
-
 async fn collateral(net: &mut Localnet, wallet: &Wallet) -> u64 {
     net.trader(&wallet.owner.pubkey(), wallet.sub_account_id).await.unwrap().expect("trader").collateral
 }
@@ -404,7 +400,7 @@ async fn a_reduce_only_market_takes_only_reduce_only_orders() {
     assert_eq!((fills.len(), fills[0].base_lots, fills[0].price), (1, 10, 999 * PRICE));
     assert!(seat(&mut net, &btc.address, &long).await.is_none(), "flat, orderless and settled: seat released");
     assert_eq!(header(&mut net, &btc.address).await.open_interest_lots, 0);
-    assert_books_balance(&mut net, &keys(&all), &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -440,12 +436,12 @@ async fn paused_trading_rejects_new_risk_but_not_reduce_only_orders() {
     assert_eq!(seat(&mut net, &btc.address, &long).await.unwrap().base_lots, 5);
     // Cancelling is not trading either.
     net.send(&[instructions::cancel_order(&maker.owner.pubkey(), 0, &btc.address, 2)], &[&maker.owner]).await.unwrap();
-    assert_books_balance(&mut net, &keys(&all), &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 
     // Unpaused, new risk is back.
     net.send(&[instructions::set_pause_flags(&admin.pubkey(), 0)], &[&admin]).await.unwrap();
     order(&mut net, &newcomer, &btc, limit(Sell, 1_005, 10, 8)).await.unwrap();
-    assert_books_balance(&mut net, &keys(&all), &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -473,7 +469,7 @@ async fn an_order_needs_initial_margin_to_the_unit() {
     order(&mut net, &alice, &btc, limit(Buy, 1_000, 1_000, 4)).await.unwrap();
     let r = risk(&mut net, &alice).await;
     assert_eq!((r.initial, r.margin_equity), (100 * QUOTE, 100 * QUOTE as i64));
-    assert_books_balance(&mut net, &[alice.key()], &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -514,7 +510,7 @@ async fn below_maintenance_an_account_may_only_cancel_and_deposit() {
     assert_eq!(collateral(&mut net, &alice).await, before_deposit + 10 * QUOTE);
     assert_eq!(risk(&mut net, &alice).await.equity, 13_600_000);
     assert_perp_error(order(&mut net, &alice, &btc, limit(Buy, 880, 10, 6)).await, PerpError::BelowMaintenance);
-    assert_books_balance(&mut net, &keys(&all), &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -556,7 +552,7 @@ async fn a_full_seat_table_refuses_newcomers_until_a_seat_is_released() {
     let t = net.trader(&alice.owner.pubkey(), 0).await.unwrap().unwrap();
     assert_eq!(t.active_markets().count(), 0);
     assert_eq!(header(&mut net, &btc.address).await.seat_count, 1);
-    assert_books_balance(&mut net, &keys(&all), &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 
     // Carol now gets the released seat.
     let out = order_logs(&mut net, &carol, &btc, limit(Buy, 995, 10, 5)).await;
@@ -564,7 +560,7 @@ async fn a_full_seat_table_refuses_newcomers_until_a_seat_is_released() {
     assert_eq!((claimed[0].trader, claimed[0].seat, claimed[0].deposit), (carol.trader(), alice_seat, QUOTE));
     // ... and the table is full again for Alice.
     assert_perp_error(order(&mut net, &alice, &btc, limit(Buy, 990, 10, 6)).await, PerpError::SeatTableFull);
-    assert_books_balance(&mut net, &keys(&all), &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -597,7 +593,7 @@ async fn a_trader_rests_at_most_32_orders_in_a_market() {
     net.send(&[instructions::cancel_order(&alice.owner.pubkey(), 0, &btc.address, 0)], &[&alice.owner]).await.unwrap();
     order(&mut net, &alice, &btc, limit(Buy, 950, 2, 36)).await.unwrap();
     assert_eq!(seat(&mut net, &btc.address, &alice).await.unwrap().order_count, 32);
-    assert_books_balance(&mut net, &keys(&all), &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -645,7 +641,7 @@ async fn a_full_book_side_takes_only_a_better_price_which_evicts_the_worst() {
     let h = header(&mut net, &btc.address).await;
     assert_eq!((h.bids.count, h.asks.count), (4, 1));
     assert_eq!(seat(&mut net, &btc.address, &newcomer).await.unwrap().open_bid_lots, 2);
-    assert_books_balance(&mut net, &keys(&all), &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 
     // The evicted trader's next touch (here the permissionless settle) releases its now empty
     // seat and returns its deposit.
@@ -655,7 +651,7 @@ async fn a_full_book_side_takes_only_a_better_price_which_evicts_the_worst() {
     assert_eq!((released.len(), released[0].trader, released[0].deposit), (1, worst.trader(), QUOTE));
     assert!(seat(&mut net, &btc.address, &worst).await.is_none());
     assert_eq!(collateral(&mut net, &worst).await, 1_000 * QUOTE);
-    assert_books_balance(&mut net, &keys(&all), &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -692,7 +688,7 @@ async fn the_open_interest_cap_stops_orders_that_raise_it() {
     order(&mut net, &b, &btc, ioc(Buy, 1_000, 10, 9)).await.unwrap();
     assert_eq!(header(&mut net, &btc.address).await.open_interest_lots, 100);
     assert_perp_error(order(&mut net, &b, &btc, ioc(Buy, 1_000, 1, 10)).await, PerpError::OpenInterestCap);
-    assert_books_balance(&mut net, &keys(&all), &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -789,7 +785,7 @@ async fn margin_sets_must_list_the_traders_markets_once_in_order() {
     let ix = instructions::place_order(&owner.pubkey(), 0, &btc.address, &btc.oracle, limit(Buy, 990, 10, 5), &[e]);
     net.send(&[ix], &[&owner]).await.unwrap();
     deposit(&mut net, &trader, QUOTE).await.unwrap();
-    assert_books_balance(&mut net, &keys(&all), &[btc.address, eth.address, sol.address]).await;
+    assert_money_rules(&mut net).await;
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -834,7 +830,7 @@ async fn a_stale_oracle_stops_orders_withdrawals_and_refreshes() {
     assert_perp_error(order(&mut net, &alice, &btc, limit(Buy, 992, 10, 4)).await, PerpError::StaleOracle);
     move_price(&mut net, &btc, 1_000).await;
     order(&mut net, &alice, &btc, limit(Buy, 992, 10, 5)).await.unwrap();
-    assert_books_balance(&mut net, &[alice.key()], &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -863,7 +859,7 @@ async fn a_market_reads_only_its_own_oracle() {
     // The market's own oracle works.
     net.send(&[instructions::refresh_oracle(&btc.address, &btc.oracle)], &[]).await.unwrap();
     order(&mut net, &alice, &btc, limit(Buy, 990, 10, 1)).await.unwrap();
-    assert_books_balance(&mut net, &[alice.key()], &[btc.address, eth.address]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -1022,7 +1018,7 @@ async fn a_taker_order_fills_at_most_the_cap_and_the_rest_follows_its_type() {
 
     let mut all: Vec<&Wallet> = makers.iter().collect();
     all.extend([&ioc_taker, &limit_taker]);
-    assert_books_balance(&mut net, &keys(&all), &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]

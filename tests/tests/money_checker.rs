@@ -19,8 +19,15 @@ async fn tokens_sent_to_the_vault_around_the_program_are_caught() {
     let w = new_trader(&mut net, 500 * QUOTE).await;
     net.money_rules().await.expect("a fresh exchange keeps every rule");
     // 7 quote straight into the vault with SPL Token: no deposit instruction, no event.
-    let ix = spl_token::instruction::transfer(&spl_token::ID, &w.token_account, &perp_client::pda::vault(), &w.owner.pubkey(), &[], 7 * QUOTE)
-        .unwrap();
+    let ix = spl_token::instruction::transfer(
+        &spl_token::ID,
+        &w.token_account,
+        &perp_client::pda::vault(),
+        &w.owner.pubkey(),
+        &[],
+        7 * QUOTE,
+    )
+    .unwrap();
     net.send(&[ix], &[&w.owner]).await.unwrap();
     let broken = net.money_rules().await.unwrap_err().to_string();
     assert!(broken.contains("vault holds"), "{broken}");
@@ -51,8 +58,15 @@ async fn an_insurance_vault_topped_up_around_the_program_is_caught() {
 async fn the_harness_checks_after_every_transaction() {
     let mut net = localnet().await;
     let w = new_trader(&mut net, 500 * QUOTE).await;
-    let ix = spl_token::instruction::transfer(&spl_token::ID, &w.token_account, &perp_client::pda::vault(), &w.owner.pubkey(), &[], QUOTE)
-        .unwrap();
+    let ix = spl_token::instruction::transfer(
+        &spl_token::ID,
+        &w.token_account,
+        &perp_client::pda::vault(),
+        &w.owner.pubkey(),
+        &[],
+        QUOTE,
+    )
+    .unwrap();
     // The transfer lands, and the check right after it panics.
     let _ = net.send(&[ix], &[&w.owner]).await;
 }

@@ -137,7 +137,7 @@ async fn the_exchange_caches_the_mainnet_sol_price_at_1e6() {
     let s = seat(&mut net, &market, &trader).await.unwrap();
     // 100 lots of 0.001 SOL at 154 and at 127: 15.4 + 12.7 quote.
     assert_eq!((s.order_count, s.open_bid_lots, s.open_bid_notional), (2, 200, 28_100_000));
-    assert_books_balance(&mut net, &[trader.key()], &[market]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]

@@ -51,8 +51,7 @@ async fn seed_toy_trade() {
     // 10% initial on 9,000 of notional; unrealized profit does not count as margin.
     assert_eq!((r.maintenance, r.initial), (450 * QUOTE, 900 * QUOTE));
     assert_eq!(r.margin_equity, (8_600 * QUOTE - 4_300_000) as i64);
-    let books = [maker.key(), retail.key()];
-    assert_books_balance(&mut net, &books, &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 
     // The maker's fee moves into its collateral at its next deposit.
     deposit(&mut net, &maker, 0).await.err(); // zero is rejected and changes nothing
@@ -61,7 +60,7 @@ async fn seed_toy_trade() {
     let t = net.trader(&maker.owner.pubkey(), 0).await.unwrap().unwrap();
     assert_eq!(t.collateral, 100_000 * QUOTE - QUOTE - 1_720_000 + QUOTE);
     assert_eq!(seat(&mut net, &btc.address, &maker).await.unwrap().unsettled_quote, 0);
-    assert_books_balance(&mut net, &books, &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -99,7 +98,7 @@ async fn one_taker_sweeps_ten_makers_at_several_prices() {
     assert_eq!(seat(&mut net, &btc.address, &taker).await.unwrap().base_lots, 50);
     let mut keys: Vec<_> = makers.iter().map(|m| m.key()).collect();
     keys.push(taker.key());
-    assert_books_balance(&mut net, &keys, &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -155,7 +154,7 @@ async fn order_types_and_their_rejections() {
     net.send(&[instructions::cancel_all_orders(&bob.owner.pubkey(), 0, &btc.address)], &[&bob.owner]).await.unwrap();
     let s = seat(&mut net, &btc.address, &bob).await.unwrap();
     assert_eq!((s.order_count, s.open_bid_lots, s.open_bid_notional), (0, 0, 0));
-    assert_books_balance(&mut net, &[alice.key(), bob.key()], &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -189,7 +188,7 @@ async fn self_trade_cancels_the_resting_order_and_fill_band_cancels_stale_ones()
     );
     assert!(events::decode::<OrderFilled>(&out.logs).is_empty());
     assert_eq!(seat(&mut net, &btc.address, &alice).await.unwrap().order_count, 1); // only her bid at 1,040
-    assert_books_balance(&mut net, &[alice.key(), bob.key()], &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -215,5 +214,5 @@ async fn below_initial_margin_an_account_may_reduce_but_not_flip() {
     // A pure reduction is allowed.
     order(&mut net, &alice, &btc, sell(200, 5)).await.unwrap();
     assert_eq!(seat(&mut net, &btc.address, &alice).await.unwrap().base_lots, 300);
-    assert_books_balance(&mut net, &[maker.key(), alice.key()], &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 }

@@ -7,7 +7,6 @@ use perp::error::PerpError;
 use perp::events::{AdlApplied, AdlEventRecorded, BankruptcyResolved, Liquidated};
 use perp::MarketConfig;
 use perp_client::events;
-use perp_migrations::localnet::Localnet;
 use perp_tests::*;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signer;
@@ -32,11 +31,6 @@ fn x50(oracle: Pubkey) -> MarketConfig {
     }
 }
 
-async fn check(net: &mut Localnet, wallets: &[&Wallet], markets: &[Pubkey]) {
-    let books: Vec<(Pubkey, u16)> = wallets.iter().map(|w| w.key()).collect();
-    assert_books_balance(net, &books, markets).await;
-}
-
 #[tokio::test]
 async fn seed_adl_story_the_winner_earns_about_40_percent_not_80() {
     let mut net = localnet_with_insurance(0).await;
@@ -46,8 +40,7 @@ async fn seed_adl_story_the_winner_earns_about_40_percent_not_80() {
     let short = funded_trader(&mut net, 10_001).await;
     order(&mut net, &short, &btc, limit(Sell, 100_000, 1_000, 1)).await.unwrap();
     order(&mut net, &long, &btc, limit(Buy, 100_000, 1_000, 2)).await.unwrap();
-    let all = [&long, &short];
-    check(&mut net, &all, &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 
     // Beforehand, the views say what a crash would cost. The long's liquidation price solves
     // P - 74,999 < 5% P; its bankruptcy price P < 74,999; it holds the whole long side.
@@ -86,7 +79,7 @@ async fn seed_adl_story_the_winner_earns_about_40_percent_not_80() {
     // It bought back 1 BTC for 110,001 having sold it for 100,000.
     assert_eq!((event.cash, event.realized_pnl), (-110_001 * QUOTE as i64, -10_001 * QUOTE as i64));
     assert_eq!((event.side_lots, event.closed_lots, event.event_seq), (1_000, 1_000, Some(0)));
-    check(&mut net, &all, &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 
     // Before anyone touches the long, what it sees already counts the ADL: about 40%, not 80%.
     assert_eq!(risk(&mut net, &long).await.equity, 35_002 * QUOTE as i64);
@@ -106,7 +99,7 @@ async fn seed_adl_story_the_winner_earns_about_40_percent_not_80() {
     assert_eq!(applied.position_lots_after, 0);
     let trader = net.trader(&long.owner.pubkey(), 0).await.unwrap().unwrap();
     assert_eq!(trader.collateral, 35_002 * QUOTE);
-    check(&mut net, &all, &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -135,15 +128,14 @@ async fn a_gap_the_fund_covers_then_liquidation_without_penalty() {
     assert!(events::decode::<AdlEventRecorded>(&outcome.logs).is_empty(), "no ADL when the fund covers it");
     let ledger = net.exchange().await.unwrap().ledger;
     assert_eq!(ledger.insurance_drawn, 9_999 * QUOTE);
-    let all = [&long, &short, &keeper];
-    check(&mut net, &all, &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 
     // At zero equity it is liquidated as any account, with no penalty; the winner keeps it all.
     let outcome = liquidate_logs(&mut net, &keeper, &short, &btc).await;
     let liq = &events::decode::<Liquidated>(&outcome.logs)[0];
     assert_eq!((liq.base_lots, liq.penalty), (1_000, 0));
     assert_eq!(seat(&mut net, &btc.address, &long).await.unwrap().base_lots, 1_000);
-    check(&mut net, &all, &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 
     // Resolving it again is refused and changes nothing.
     let exchange = net.exchange().await.unwrap();
@@ -173,7 +165,7 @@ async fn the_paired_account_drain_is_closed() {
     order(&mut net, &honest, &btc, limit(Buy, 109_500, 1_000, 3)).await.unwrap();
     let ioc = perp::OrderParams { order_type: perp::OrderType::ImmediateOrCancel, ..limit(Sell, 109_500, 1_000, 4) };
     order(&mut net, &winner, &btc, ioc).await.unwrap();
-    check(&mut net, &all, &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 
     // The keeper's steps: resolve the loser (the fund's 1,000 first, then ADL on the honest
     // long), then settle the honest trader.
@@ -183,7 +175,7 @@ async fn the_paired_account_drain_is_closed() {
     assert_eq!(resolved.insurance_paid, 1_000 * QUOTE);
     assert!(resolved.uncovered > 0);
     settle_logs(&mut net, &honest).await;
-    check(&mut net, &all, &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 
     // The winner withdraws all it may; nobody is left below zero, and what every account could
     // still withdraw is backed by the vault.
@@ -197,7 +189,7 @@ async fn the_paired_account_drain_is_closed() {
         claims += r.withdrawable().unwrap();
     }
     assert!(claims <= vault, "withdrawable {claims} > vault {vault}");
-    check(&mut net, &all, &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 }
 
 #[tokio::test]
@@ -234,7 +226,6 @@ async fn pro_rata_on_chain_and_funding_on_the_reduced_size_for_untouched_seats()
     order(&mut net, &maker, &btc, limit(Buy, 100_000, 1_000, 2)).await.unwrap();
     order(&mut net, &bankrupt, &btc, limit(Sell, 100_000, 1_000, 3)).await.unwrap();
     order(&mut net, &gambler, &btc, limit(Buy, 100_000, 1_000, 4)).await.unwrap();
-    let all = [&maker, &gambler, &safe, &bankrupt];
 
     // A 6% gap: the 50x short is 3,999 below zero, the fund is empty.
     move_price(&mut net, &btc, 106_000).await;
@@ -242,7 +233,7 @@ async fn pro_rata_on_chain_and_funding_on_the_reduced_size_for_untouched_seats()
     let event = &events::decode::<AdlEventRecorded>(&outcome.logs)[0];
     // f = 1,000 / 2,000 of every long, at 106,000 - 3,999.
     assert_eq!((event.side_lots, event.closed_lots, event.bankruptcy_price), (2_000, 1_000, 102_001 * PRICE));
-    check(&mut net, &all, &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 
     // What the maker sees before it is touched: half its position gone, its share of a side of
     // 1,000 effective lots.
@@ -264,7 +255,7 @@ async fn pro_rata_on_chain_and_funding_on_the_reduced_size_for_untouched_seats()
         assert_eq!(applied.len(), 1);
         assert!(applied[0].long_index_delta > 0);
         long_deltas += applied[0].long_index_delta;
-        check(&mut net, &all, &[btc.address]).await;
+        assert_money_rules(&mut net).await;
     }
 
     // Each long applies the event on its next touch: the same fraction at the same price, and
@@ -281,5 +272,5 @@ async fn pro_rata_on_chain_and_funding_on_the_reduced_size_for_untouched_seats()
     assert_eq!(results[0], results[1], "the hedged maker and the gambler lose the same");
     let header = header(&mut net, &btc.address).await;
     assert_eq!(header.insurance.base_lots, 0, "f = 1/2 of 1,000 is exact: no dust");
-    check(&mut net, &all, &[btc.address]).await;
+    assert_money_rules(&mut net).await;
 }

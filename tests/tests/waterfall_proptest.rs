@@ -134,7 +134,7 @@ async fn run(deposits: Vec<u64>, ops: Vec<Op>) {
             assert!(custom_code(&result).is_some(), "step {step} {op:?}: rejected without an error code: {e:?}");
             assert_eq!(snapshot(&mut net, &watched).await, before, "step {step} {op:?}: rejected step changed state");
         }
-        assert_books_balance(&mut net, &keys, &[btc.address]).await;
+        assert_money_rules(&mut net).await;
     }
 }
 
