@@ -1,6 +1,9 @@
 //! Money rule 1 on the in-process validator: random deposit/withdraw sequences across several
-//! traders keep the vault equal to the sum of collateral after every step, and a rejected
-//! instruction changes nothing.
+//! traders. A model of the wallets and the collateral says what each step must do: succeed, or
+//! fail with exactly `ZeroAmount`, `InsufficientFunds` or `InsufficientCollateral`. The program
+//! must agree on every step (a program that wrongly refused, or wrongly allowed, fails the test),
+//! a rejected step changes nothing, and the money rules hold after every step.
+use perp::error::PerpError;
 use perp_client::{instructions, pda};
 use perp_tests::*;
 use proptest::prelude::*;
@@ -35,22 +38,52 @@ async fn run(ops: Vec<Op>) {
     for w in &wallets {
         watched.extend([w.trader(), w.token_account]);
     }
+    // The model: each wallet's tokens and each trader account's collateral.
+    let mut wallet = [WALLET_TOKENS; TRADERS];
+    let mut collateral = [0u64; TRADERS];
     for op in ops {
-        let (who, ix) = match op {
+        let (who, ix, expected) = match op {
             Op::Deposit { who, amount } => {
                 let w = &wallets[who];
-                (who, instructions::deposit(&w.owner.pubkey(), 0, &w.token_account, amount))
+                let expected = if amount > wallet[who] {
+                    Err(PerpError::InsufficientFunds)
+                } else if amount == 0 {
+                    Err(PerpError::ZeroAmount)
+                } else {
+                    wallet[who] -= amount;
+                    collateral[who] += amount;
+                    Ok(())
+                };
+                (who, instructions::deposit(&w.owner.pubkey(), 0, &w.token_account, amount), expected)
             }
             Op::Withdraw { who, amount } => {
                 let w = &wallets[who];
-                (who, instructions::withdraw(&w.owner.pubkey(), 0, &w.token_account, amount))
+                let expected = if amount == 0 {
+                    Err(PerpError::ZeroAmount)
+                } else if amount > collateral[who] {
+                    Err(PerpError::InsufficientCollateral)
+                } else {
+                    wallet[who] += amount;
+                    collateral[who] -= amount;
+                    Ok(())
+                };
+                (who, instructions::withdraw(&w.owner.pubkey(), 0, &w.token_account, amount), expected)
             }
         };
         let before = snapshot(&mut net, &watched).await;
-        if net.send(&[ix], &[&wallets[who].owner]).await.is_err() {
-            assert_eq!(snapshot(&mut net, &watched).await, before, "rejected step changed state");
+        let result = net.send(&[ix], &[&wallets[who].owner]).await;
+        match expected {
+            Ok(()) => assert!(result.is_ok(), "the model says this step succeeds: {result:?}"),
+            Err(error) => {
+                assert_eq!(custom_code(&result), Some(u32::from(error)), "expected {error:?}: {result:?}");
+                assert_eq!(snapshot(&mut net, &watched).await, before, "rejected step changed state");
+            }
         }
         assert_money_rules(&mut net).await;
+        for (i, w) in wallets.iter().enumerate() {
+            assert_eq!(net.token_balance(&w.token_account).await.unwrap(), wallet[i], "wallet {i}");
+            assert_eq!(net.trader(&w.owner.pubkey(), 0).await.unwrap().unwrap().collateral, collateral[i], "collateral {i}");
+        }
         // Tokens are never created or destroyed: wallets + vault hold what was minted.
         let mut total = net.token_balance(&pda::vault()).await.unwrap();
         for w in &wallets {

@@ -124,6 +124,7 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(crate::engine::test_market::proptest_cases(crate::engine::test_market::MONEY_CASES_LEDGER)))]
         #[test]
         fn ledger_totals_track_traders(ops in proptest::collection::vec((0usize..3, any::<bool>(), 0u64..2_000_000), 1..60)) {
             let mut ledger = Ledger::default();

@@ -505,7 +505,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
+        #![proptest_config(ProptestConfig::with_cases(crate::engine::test_market::proptest_cases(crate::engine::test_market::MONEY_CASES_FUNDING)))]
         /// Money rule 3: whatever the positions and the price path, what longs pay equals what
         /// shorts receive plus the dust to the insurance fund; the market's cash on the books
         /// moves only by that dust; long base == short base.

@@ -1697,7 +1697,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(256))]
+        #![proptest_config(ProptestConfig::with_cases(crate::engine::test_market::proptest_cases(crate::engine::test_market::MONEY_CASES_MATCHING)))]
 
         /// After every step of random orders and cancels from 4 seats: the book and the seats
         /// agree, reservations are the sums of resting orders, long == short == open interest,

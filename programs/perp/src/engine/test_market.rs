@@ -10,6 +10,18 @@ use crate::math::SafeMath;
 use crate::state::market::{market_account_size, MarketView, OracleKind};
 use crate::state::{initialize_market, MarketConfig, MarketLayout};
 
+/// Cases for a property test: `PROPTEST_CASES` when set (long local runs), else `default` (the
+/// per-CI-run share of the 10,000 money-rule cases the README counts).
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Cases per CI run of the engine's money-rule properties (on in-memory markets): 10,240 in all.
+pub const MONEY_CASES_MATCHING: u32 = 4_096;
+pub const MONEY_CASES_WATERFALL: u32 = 3_072;
+pub const MONEY_CASES_LEDGER: u32 = 2_048;
+pub const MONEY_CASES_FUNDING: u32 = 1_024;
+
 pub const QUOTE: u64 = 1_000_000;
 pub const PRICE: u64 = 1_000_000;
 

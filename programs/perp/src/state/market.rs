@@ -346,3 +346,6 @@ impl<'a> MarketView<'a> {
         Ok(deposit)
     }
 }
+
+#[cfg(test)]
+mod tests;

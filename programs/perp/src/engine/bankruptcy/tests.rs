@@ -307,7 +307,7 @@ mod random_paths {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig::with_cases(crate::engine::test_market::proptest_cases(crate::engine::test_market::MONEY_CASES_WATERFALL)))]
         #[test]
         fn the_waterfall_leaves_nobody_below_zero_and_the_vault_backs_every_claim(
             deposits in proptest::collection::vec(300u64..6_000, TRADERS),
