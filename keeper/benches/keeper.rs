@@ -1,7 +1,7 @@
 //! The keeper's two costs at scale (`cargo bench -p perp-keeper`):
 //! 1. The liquidation scan: decoding 100,000 trader accounts and pricing each with the
 //!    program's own margin engine (`scan::decode_traders` + `scan::price_accounts`), over
-//!    8 markets, every account holding 1 to 3 positions. Reported as positions per second on
+//!    16 markets, every account holding 1 to 3 positions. Reported as positions per second on
 //!    one core (the target: 1,000,000).
 //! 2. A crash at scale on the in-process bank: `CRASH_TRADERS` (default 10,000) traders at 20x
 //!    to 40x, long and short, a -25% gap; how many keeper cycles and how much wall time until no
@@ -24,7 +24,7 @@ use perp_keeper::scenario::{Action, Scenario, Step, TraderSpec, DEFAULT_START_TI
 use rust_decimal::Decimal;
 use solana_sdk::pubkey::Pubkey;
 
-const MARKETS: usize = 8;
+const MARKETS: usize = 16;
 
 /// Markets, encoded trader accounts, and the number of positions they hold.
 struct Synthetic {

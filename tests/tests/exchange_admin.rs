@@ -40,7 +40,11 @@ async fn initialize_exchange_creates_vaults_owned_by_the_exchange() {
     // A second initialization cannot take the exchange over.
     let mallory = net.funded_keypair().await.unwrap();
     let again = instructions::initialize_exchange(&mallory.pubkey(), &net.mint.clone(), params);
-    assert!(net.send(&[again], &[&mallory]).await.is_err());
+    let before = snapshot(&mut net, &[pda::exchange(), pda::vault(), pda::insurance_vault()]).await;
+    let result = net.send(&[again], &[&mallory]).await;
+    // The system program's AccountAlreadyInUse (custom error 0), from Anchor's `init`.
+    assert_eq!(custom_code(&result), Some(0), "{result:?}");
+    assert_eq!(snapshot(&mut net, &[pda::exchange(), pda::vault(), pda::insurance_vault()]).await, before);
     assert_eq!(net.exchange().await.unwrap().admin, admin.pubkey());
 }
 

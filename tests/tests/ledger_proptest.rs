@@ -82,7 +82,11 @@ async fn run(ops: Vec<Op>) {
         assert_money_rules(&mut net).await;
         for (i, w) in wallets.iter().enumerate() {
             assert_eq!(net.token_balance(&w.token_account).await.unwrap(), wallet[i], "wallet {i}");
-            assert_eq!(net.trader(&w.owner.pubkey(), 0).await.unwrap().unwrap().collateral, collateral[i], "collateral {i}");
+            assert_eq!(
+                net.trader(&w.owner.pubkey(), 0).await.unwrap().unwrap().collateral,
+                collateral[i],
+                "collateral {i}"
+            );
         }
         // Tokens are never created or destroyed: wallets + vault hold what was minted.
         let mut total = net.token_balance(&pda::vault()).await.unwrap();

@@ -165,6 +165,22 @@ async fn the_update_is_good_at_exactly_its_max_age_and_stale_one_second_later() 
 }
 
 #[tokio::test]
+async fn an_update_older_than_the_one_the_market_priced_with_is_refused() {
+    let mut net = start().await;
+    let market = pyth_market(&mut net, "SOL-PERP", feed_id(SOL_USD_FEED), MAX_AGE, 10_000).await;
+    refresh(&mut net, &market, &SOL_USD_ACCOUNT, 1).await.unwrap();
+    // The same signed feed, 10 s older, at another account: within the max age, but older than
+    // what the market already holds.
+    let at = FIXTURE.windows(8).position(|w| w == PUBLISH_TIME.to_le_bytes()).expect("publish time in the fixture");
+    let mut older = FIXTURE.to_vec();
+    older[at..at + 8].copy_from_slice(&(PUBLISH_TIME - 10).to_le_bytes());
+    let older_account = Pubkey::new_unique();
+    install(&mut net, &older_account, &RECEIVER, &older);
+    assert_refresh_rejected(&mut net, &market, &older_account, 2, PerpError::OracleWentBack).await;
+    assert_eq!(header(&mut net, &market).await.oracle_publish_time, PUBLISH_TIME);
+}
+
+#[tokio::test]
 async fn another_feed_id_is_refused() {
     let mut net = start().await;
     let btc = pyth_market(&mut net, "BTC-PERP", feed_id(BTC_USD_FEED), MAX_AGE, 10_000).await;

@@ -54,7 +54,10 @@ async fn seed_toy_trade() {
     assert_money_rules(&mut net).await;
 
     // The maker's fee moves into its collateral at its next deposit.
-    deposit(&mut net, &maker, 0).await.err(); // zero is rejected and changes nothing
+    let watched = [maker.trader(), maker.token_account, perp_client::pda::vault()];
+    let before = snapshot(&mut net, &watched).await;
+    assert_perp_error(deposit(&mut net, &maker, 0).await, PerpError::ZeroAmount);
+    assert_eq!(snapshot(&mut net, &watched).await, before, "a zero deposit changes nothing");
     net.mint_to(&maker.token_account, QUOTE).await.unwrap();
     deposit(&mut net, &maker, QUOTE).await.unwrap();
     let t = net.trader(&maker.owner.pubkey(), 0).await.unwrap().unwrap();
@@ -142,7 +145,8 @@ async fn order_types_and_their_rejections() {
     let huge = perp::OrderParams { base_lots: u64::MAX, ..limit(Buy, 100, 10, 7) };
     assert_perp_error(order(&mut net, &bob, &btc, huge).await, PerpError::InvalidOrderSize);
     let big = perp::OrderParams { base_lots: i64::MAX as u64, ..limit(Buy, 100, 10, 7) };
-    assert!(order(&mut net, &bob, &btc, big).await.is_err());
+    // Its notional does not fit the checked math: a named overflow, not a panic.
+    assert_perp_error(order(&mut net, &bob, &btc, big).await, PerpError::MathOverflow);
 
     // Cancel one by client id, then all.
     order(&mut net, &bob, &btc, limit(Buy, 99, 11, 8)).await.unwrap();

@@ -310,7 +310,11 @@ async fn run(ops: Vec<Op>) {
                     error.is_some_and(|e| allowed.contains(&e)),
                     "step {step} {op:?}: rejected with {error:?} (code {code:?}), allowed {allowed:?}: {e:?}"
                 );
-                assert_eq!(snapshot(&mut net, &watched).await, before, "step {step} {op:?}: rejected step changed state");
+                assert_eq!(
+                    snapshot(&mut net, &watched).await,
+                    before,
+                    "step {step} {op:?}: rejected step changed state"
+                );
             }
         }
         assert_money_rules(&mut net).await;

@@ -107,6 +107,9 @@ pub enum PerpError {
     PostOnlyWouldCross,
     #[msg("Reduce-only order would increase or flip the position")]
     ReduceOnlyViolation,
+    /// Reserved: never raised. Order types and sides are Borsh enums, so an unknown one fails
+    /// instruction decoding first (Anchor's `InstructionDidNotDeserialize`). Kept so the codes
+    /// after it keep their numbers.
     #[msg("Unknown order type or side")]
     InvalidOrderType,
     #[msg("Insufficient margin for this order")]

@@ -520,8 +520,9 @@ mod tests {
                 match step {
                     Step::Trade { who, buy, lots } => {
                         // The quoter refreshes 100 lots each side one tick off the oracle.
-                        let _ = crate::engine::orders::cancel_all(
-                            &mut tm::view(&mut data).unwrap(), quoter, crate::engine::orders::CancelReason::User);
+                        crate::engine::orders::cancel_all(
+                            &mut tm::view(&mut data).unwrap(), quoter, crate::engine::orders::CancelReason::User)
+                            .unwrap();
                         tm::order(&mut data, quoter, OrderSide::Buy, OrderType::Limit, oracle - 1, 100).unwrap();
                         tm::order(&mut data, quoter, OrderSide::Sell, OrderType::Limit, oracle + 1, 100).unwrap();
                         let (side, price) = if buy { (OrderSide::Buy, oracle + 1) } else { (OrderSide::Sell, oracle - 1) };
