@@ -22,7 +22,7 @@ async fn a_funding_interval_change_waits_for_the_due_interval() {
     let admin = net.admin.insecure_clone();
     let ix = instructions::update_market(&admin.pubkey(), &btc.address, config.clone(), MarketStatus::Active);
     let before = snapshot(&mut net, &[btc.address]).await;
-    assert_perp_error(net.send(&[ix.clone()], &[&admin]).await, PerpError::FundingDue);
+    assert_perp_error(net.send(std::slice::from_ref(&ix), &[&admin]).await, PerpError::FundingDue);
     assert_eq!(snapshot(&mut net, &[btc.address]).await, before);
     // Cranked first, the change goes through.
     net.send(&[instructions::update_funding(&btc.address, &btc.oracle)], &[]).await.unwrap();
