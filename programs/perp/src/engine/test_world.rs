@@ -51,9 +51,11 @@ impl World {
         self.traders.len() - 1
     }
 
-    /// Seeds the insurance fund with `quote`.
+    /// Seeds the insurance fund with `quote` (0: none).
     pub fn fund_insurance(&mut self, quote: u64) {
-        crate::engine::collateral::deposit_insurance(&mut self.ledger, quote * QUOTE).unwrap();
+        if quote > 0 {
+            crate::engine::collateral::deposit_insurance(&mut self.ledger, quote * QUOTE).unwrap();
+        }
     }
 
     pub fn order(&mut self, who: usize, side: OrderSide, price_quote: u64, lots: u64) -> Result<(), PerpError> {
