@@ -206,7 +206,11 @@ fn validate(market: &MarketView, taker_seat: u32, params: &OrderParams) -> core:
         params.price
     };
     let notional = order_notional(header.lot_size, params.base_lots, reference_price)?;
-    if notional < header.min_order_notional {
+    // A reduce-only order that closes the whole position is exempt: a position below the
+    // minimum must stay closable (in a reduce-only market its seat could never be released).
+    let closes_position =
+        params.reduce_only && params.base_lots == reducible_lots(market.seat(taker_seat)?, params.side);
+    if notional < header.min_order_notional && !closes_position {
         return Err(PerpError::OrderBelowMinNotional);
     }
     if params.reduce_only {
@@ -284,6 +288,9 @@ fn match_against_book(
         OrderSide::Sell => OrderSide::Buy,
     };
     let (band_low, band_high) = fill_band(market.header)?;
+    // In a reduce-only market no fill may grow a position, the maker's included: its resting
+    // orders fill only as far as they reduce, as reduce-only orders do.
+    let reduce_only_market = MarketStatus::try_from(market.header.status)? == MarketStatus::ReduceOnly;
     while remaining > 0 && outcome.fills.len() < MAX_FILLS_PER_ORDER && outcome.cancels.len() < MAX_CANCELS_PER_ORDER {
         let Some(index) = market.book(maker_book_side).best() else { break };
         let node = *market.book(maker_book_side).get(index)?;
@@ -302,7 +309,9 @@ fn match_against_book(
             Some(CancelReason::OutsideFillBand)
         } else if node.seat == taker_seat {
             Some(CancelReason::SelfTrade)
-        } else if node.reduce_only != 0 && reducible_lots(market.seat(node.seat)?, maker_side) == 0 {
+        } else if (node.reduce_only != 0 || reduce_only_market)
+            && reducible_lots(market.seat(node.seat)?, maker_side) == 0
+        {
             Some(CancelReason::ReduceOnly)
         } else {
             None
@@ -312,7 +321,7 @@ fn match_against_book(
             continue;
         }
         let mut lots = remaining.min(node.base_lots);
-        if node.reduce_only != 0 {
+        if node.reduce_only != 0 || reduce_only_market {
             lots = lots.min(reducible_lots(market.seat(node.seat)?, maker_side));
         }
         let fill = fill(market, taker_seat, params.side, index, &node, lots)?;

@@ -51,9 +51,13 @@ pub fn trade(
     let settled_after = settle_trader(trader, trader_key, ledger, &mut markets[..1])?;
     let after = account_risk_with(trader, &markets[..1], &others)?;
     // An order that adds risk must leave margin equity above the initial requirement: one that
-    // raises the requirement, or whose fills did anything but shrink the position (a flip keeps
-    // the requirement where it was and still adds risk). Only a pure reduction is exempt.
-    let adds_risk = after.initial > before.initial || !only_reduces(base_before, base_after);
+    // raises the requirement, whose fills did anything but shrink the position (a flip keeps
+    // the requirement where it was and still adds risk), or that leaves lots resting that could
+    // do so when filled (a resting order bigger than the position flips it without raising the
+    // requirement now). Only an order that can only reduce is exempt: fills that shrank the
+    // position, and nothing resting but reduce-only.
+    let rests_risk = order.rested_lots > 0 && !params.reduce_only;
+    let adds_risk = after.initial > before.initial || !only_reduces(base_before, base_after) || rests_risk;
     if adds_risk && !after.meets_initial()? {
         return Err(PerpError::InsufficientMargin);
     }
