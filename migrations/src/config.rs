@@ -106,7 +106,7 @@ mod tests {
         assert_eq!(config.markets.len(), 2);
         let btc = config.markets[0].layout().unwrap();
         assert_eq!((btc.tick_size, btc.lot_size), (1_000_000, 1_000_000));
-        let text = include_str!("../localnet.toml").replacen("fill_band_ppm = 10000", "fill_band_ppm = 90000", 1);
+        let text = include_str!("../localnet.toml").replacen("fill_band_ppm = 9500", "fill_band_ppm = 90000", 1);
         let err = Config::parse(&text).unwrap_err().to_string();
         assert!(err.contains("BTC-PERP") && err.contains("Fill band"), "{err}");
         let text = include_str!("../localnet.toml").replace("symbol = \"SOL-PERP\"", "symbol = \"BTC-PERP\"");

@@ -124,6 +124,16 @@ async fn create_market_range_checks_each_have_their_error() {
             PerpError::InvalidFillBand,
         ),
         ("fill band 0", layout(), MarketConfig { fill_band_ppm: 0, ..base() }, None, PerpError::InvalidFillBand),
+        // Issue #19 item 4, fees left out of the fill band: a maker filled at the band's edge
+        // paid its fee below maintenance. Band + taker fee must fit the gap: 4.95% + 0.05% does,
+        // 4.9501% + 0.05% does not.
+        (
+            "fill band + taker fee over the margin gap",
+            layout(),
+            MarketConfig { fill_band_ppm: 49_501, taker_fee_ppm: 500, ..base() },
+            None,
+            PerpError::InvalidFillBand,
+        ),
         (
             "fill band over a tighter lowest bracket",
             layout(),
@@ -310,11 +320,11 @@ async fn create_market_range_checks_each_have_their_error() {
     assert_eq!(snapshot(&mut net, &[pda::exchange()]).await, exchange_before);
 
     // The control: the same helper with the valid parameters creates the market, and the
-    // boundary values themselves are accepted (fill band = initial - maintenance, price band
-    // just under 100%, fees at the cap, maker = taker, penalty just under maintenance, a 60 s
-    // interval).
+    // boundary values themselves are accepted (fill band + taker fee = initial - maintenance,
+    // price band just under 100%, fees at the cap, maker = taker, penalty just under
+    // maintenance, a 60 s interval).
     let edge = MarketConfig {
-        fill_band_ppm: 50_000,
+        fill_band_ppm: 40_000,
         price_band_ppm: 999_999,
         taker_fee_ppm: 10_000,
         maker_fee_ppm: 10_000,
@@ -325,11 +335,11 @@ async fn create_market_range_checks_each_have_their_error() {
     let (market, result) = try_create_market(&mut net, &admin, layout(), edge, None).await;
     result.expect("the boundary values are valid");
     let h = header(&mut net, &market).await;
-    assert_eq!((h.fill_band_ppm, h.price_band_ppm, h.funding_interval_secs), (50_000, 999_999, 60));
+    assert_eq!((h.fill_band_ppm, h.price_band_ppm, h.funding_interval_secs), (40_000, 999_999, 60));
     // An initialized market cannot be initialized again (Anchor's `zero` constraint).
     let again = instructions::create_market(&admin.pubkey(), &net.ctx.payer.pubkey(), &market, layout(), base(), 0);
     assert_anchor_error(net.send(&again[1..], &[&admin]).await, anchor_lang::error::ErrorCode::ConstraintZero);
-    assert_eq!(header(&mut net, &market).await.fill_band_ppm, 50_000);
+    assert_eq!(header(&mut net, &market).await.fill_band_ppm, 40_000);
 }
 
 #[tokio::test]

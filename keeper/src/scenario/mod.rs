@@ -210,10 +210,12 @@ impl MarketSpec {
                 None => DEFAULT_SEAT_DEPOSIT,
             },
             price_band_ppm: units::ppm_units(self.price_band.0, "price_band")?,
+            // The widest band the program allows: band + taker fee within the smallest margin gap
+            // and the lowest maintenance ratio.
             fill_band_ppm: ppm(
                 self.fill_band,
                 "fill_band",
-                lowest.initial_ppm.saturating_sub(lowest.maintenance_ppm).min(gap).min(lowest.maintenance_ppm),
+                gap.min(lowest.maintenance_ppm).saturating_sub(units::ppm_units(self.taker_fee.0, "taker_fee")?),
             )?,
             taker_fee_ppm: units::ppm_units(self.taker_fee.0, "taker_fee")?,
             maker_fee_ppm: units::ppm_units(self.maker_fee.0, "maker_fee")?,

@@ -34,8 +34,9 @@ fn the_toy_trade_parses_exactly() {
     assert_eq!((config.brackets[0].initial_ppm, config.brackets[0].maintenance_ppm), (100_000, 50_000));
     assert_eq!(config.funding_interval_secs, 28_800);
     assert_eq!((config.funding_cap, config.funding_interest_8h), (7_500_000, 100_000));
-    // Defaults: fill band = initial - maintenance; the least minimum notional the walk allows.
-    assert_eq!(config.fill_band_ppm, 50_000);
+    // Defaults: fill band = initial - maintenance less the taker fee; the least minimum
+    // notional the walk allows.
+    assert_eq!(config.fill_band_ppm, 49_500);
     assert_eq!(config.min_order_notional, 62_500_000);
     assert_eq!(config.oracle_max_age_secs, 60);
 }

@@ -315,7 +315,7 @@ mod tests {
         let mut data = tm::market(&tm::config(), &tm::layout(16, 8), T0, 1_000).unwrap();
         let seat = tm::seat(&mut data).unwrap();
         let band = fill_band(tm::view(&mut data).unwrap().header).unwrap();
-        assert_eq!(band, (950 * PRICE, 1_050 * PRICE));
+        assert_eq!(band, (950_500_000, 1_049_500_000), "4.95%: the margin gap less the taker fee");
         let impact = |data: &mut Vec<u8>, side| {
             let view = tm::view(data).unwrap();
             impact_price(&view.book(side), view.header.lot_size, band, 100_000_000).unwrap()
@@ -332,10 +332,10 @@ mod tests {
         // An order outside the fill band can't fill now and doesn't count.
         let mut data = tm::market(&tm::config(), &tm::layout(16, 8), T0, 1_000).unwrap();
         let seat = tm::seat(&mut data).unwrap();
-        tm::order(&mut data, seat, OrderSide::Sell, OrderType::Limit, 1_051, 500).unwrap();
-        assert_eq!(impact(&mut data, Side::Ask), None, "outside the band");
         tm::order(&mut data, seat, OrderSide::Sell, OrderType::Limit, 1_050, 500).unwrap();
-        assert_eq!(impact(&mut data, Side::Ask), Some(1_050 * PRICE), "band edge included");
+        assert_eq!(impact(&mut data, Side::Ask), None, "outside the band");
+        tm::order(&mut data, seat, OrderSide::Sell, OrderType::Limit, 1_049, 500).unwrap();
+        assert_eq!(impact(&mut data, Side::Ask), Some(1_049 * PRICE), "the last tick inside counts");
     }
 
     #[test]

@@ -1283,28 +1283,29 @@ mod tests {
     fn resting_orders_outside_the_fill_band_are_cancelled_when_reached() {
         let mut data = new_market(16, 8);
         let [a, b, c, t] = claim(&mut data, 4)[..] else { unreachable!() };
-        // Asks: 940 (in the price band, outside the 950..=1,050 fill band), 950 (the band's edge).
+        // Asks: 940 (in the price band, outside the 950.5..=1,049.5 fill band: 4.95%, the margin
+        // gap less the taker fee), 951 (the first tick inside).
         tm::order(&mut data, a, OrderSide::Sell, OrderType::Limit, 940, 3).unwrap(); // seq 1
-        tm::order(&mut data, c, OrderSide::Sell, OrderType::Limit, 950, 2).unwrap(); // seq 2
+        tm::order(&mut data, c, OrderSide::Sell, OrderType::Limit, 951, 2).unwrap(); // seq 2
         tm::order(&mut data, b, OrderSide::Sell, OrderType::Limit, 1_000, 3).unwrap(); // seq 3
         let out = tm::order(&mut data, t, OrderSide::Buy, OrderType::Limit, 1_000, 5).unwrap();
         assert_eq!(cancel_summary(&out), vec![(a, 1, 940, 3, CancelReason::OutsideFillBand)]);
-        assert_eq!(fill_summary(&out), vec![(c, 2, 7, 950, 2), (b, 3, 7, 1_000, 3)]);
+        assert_eq!(fill_summary(&out), vec![(c, 2, 7, 951, 2), (b, 3, 7, 1_000, 3)]);
         assert_eq!((out.filled_lots, out.rested_lots), (5, 0));
         assert_eq!(open_of(&mut data, a), (0, 0, 0, 0, 0));
         assert_eq!(position_of(&mut data, a).0, 0);
         assert_consistent(&mut data);
-        // Bids: 1,060 is outside the band, 1,050 on its edge.
+        // Bids: 1,060 is outside the band, 1,049 the last tick inside.
         tm::order(&mut data, a, OrderSide::Buy, OrderType::Limit, 1_060, 3).unwrap(); // seq 5
-        tm::order(&mut data, b, OrderSide::Buy, OrderType::Limit, 1_050, 2).unwrap(); // seq 6
+        tm::order(&mut data, b, OrderSide::Buy, OrderType::Limit, 1_049, 2).unwrap(); // seq 6
         tm::order(&mut data, c, OrderSide::Buy, OrderType::Limit, 1_000, 2).unwrap(); // seq 7
         let out = tm::order(&mut data, t, OrderSide::Sell, OrderType::ImmediateOrCancel, 1_000, 5).unwrap();
         assert_eq!(cancel_summary(&out), vec![(a, 5, 1_060, 3, CancelReason::OutsideFillBand)]);
-        assert_eq!(fill_summary(&out), vec![(b, 6, 7, 1_050, 2), (c, 7, 7, 1_000, 2)]);
+        assert_eq!(fill_summary(&out), vec![(b, 6, 7, 1_049, 2), (c, 7, 7, 1_000, 2)]);
         assert_eq!((out.filled_lots, out.rested_lots), (4, 0));
         assert_consistent(&mut data);
         // A move of the oracle takes an order that was in the band out of it: at 1,100 the
-        // band is 1,045..=1,155 and an ask at 1,040 is cancelled, one at 1,050 fills.
+        // band is 1,045.55..=1,154.45 and an ask at 1,040 is cancelled, one at 1,050 fills.
         tm::order(&mut data, a, OrderSide::Sell, OrderType::Limit, 1_040, 2).unwrap(); // seq 9
         tm::order(&mut data, b, OrderSide::Sell, OrderType::Limit, 1_050, 2).unwrap(); // seq 10
         tm::view(&mut data).unwrap().header.oracle_price = 1_100 * PRICE;

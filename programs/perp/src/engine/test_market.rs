@@ -39,7 +39,7 @@ pub fn config() -> MarketConfig {
         max_open_interest_lots: 1_000_000_000,
         seat_deposit: QUOTE,
         price_band_ppm: 100_000,
-        fill_band_ppm: 50_000,
+        fill_band_ppm: 49_500,
         taker_fee_ppm: 500,
         maker_fee_ppm: 200,
         fee_insurance_share_ppm: 0,

@@ -94,22 +94,24 @@ impl MarketConfig {
     pub fn validate(&self) -> core::result::Result<MarginBrackets, PerpError> {
         let brackets = MarginBrackets::new(&self.brackets)?;
         let ppm = PPM as u32;
-        // One fill at the edge of the fill band must never take a maker from initial margin to
-        // below maintenance in any band, nor a reducing trade from maintenance to below zero.
-        if self.fill_band_ppm == 0
-            || self.fill_band_ppm > brackets.smallest_margin_gap_ppm()
-            || self.fill_band_ppm > brackets.lowest_maintenance_ppm()
-        {
-            return Err(PerpError::InvalidFillBand);
-        }
-        if self.price_band_ppm == 0 || self.price_band_ppm >= ppm {
-            return Err(PerpError::InvalidPriceBand);
-        }
         if self.taker_fee_ppm > MAX_FEE_PPM || self.maker_fee_ppm > MAX_FEE_PPM {
             return Err(PerpError::FeeTooHigh);
         }
         if self.maker_fee_ppm > self.taker_fee_ppm {
             return Err(PerpError::MakerFeeAboveTaker);
+        }
+        // One fill at the edge of the fill band, its taker fee paid, must never take a maker from
+        // initial margin to below maintenance in any band, nor a reducing trade from maintenance
+        // to below zero: band + taker fee fits both.
+        let band_and_fee = self.fill_band_ppm.saturating_add(self.taker_fee_ppm);
+        if self.fill_band_ppm == 0
+            || band_and_fee > brackets.smallest_margin_gap_ppm()
+            || band_and_fee > brackets.lowest_maintenance_ppm()
+        {
+            return Err(PerpError::InvalidFillBand);
+        }
+        if self.price_band_ppm == 0 || self.price_band_ppm >= ppm {
+            return Err(PerpError::InvalidPriceBand);
         }
         if self.fee_insurance_share_ppm > ppm || self.liquidation_insurance_share_ppm > ppm {
             return Err(PerpError::ShareTooHigh);
