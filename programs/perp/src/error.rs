@@ -150,6 +150,9 @@ pub enum PerpError {
     InvalidMarketLimits,
     #[msg("A funding interval is due: crank update_funding before changing the interval")]
     FundingDue,
+    /// Reserved: no longer raised. An oracle update older than the market's is ignored and the
+    /// market keeps its newer price (issue #19 item 9). Kept so the codes after it keep their
+    /// numbers.
     #[msg("Oracle price is older than the one the market already holds")]
     OracleWentBack,
     #[msg("Market account layout version is not the one this program reads")]

@@ -84,7 +84,8 @@ pub fn oracle_reading(header: &MarketHeader, oracle: &AccountInfo) -> core::resu
     }
 }
 
-/// Reads, validates and caches the market's oracle price at `now`; returns the price (1e6).
+/// Reads, validates and caches the market's oracle price at `now`; returns the price the market
+/// now holds (1e6).
 pub fn refresh_oracle_price(
     header: &mut MarketHeader,
     oracle: &AccountInfo,
@@ -93,10 +94,13 @@ pub fn refresh_oracle_price(
     let reading = oracle_reading(header, oracle)?;
     let guard = OracleGuard { max_age_secs: header.oracle_max_age_secs, max_conf_ppm: header.oracle_max_conf_ppm };
     let price = validated_price(&reading, &guard, now)?;
-    // A Pyth update is any signed update within the max age: never let a caller pick an older
-    // one than the market already priced with.
+    // A Pyth update is any signed update within the max age. One older than the update the
+    // market already priced with is ignored, and the market keeps its newer price: a caller
+    // cannot pick a more favourable older price, and a newer refresh by someone else does not
+    // make a transaction carrying an older update fail. (The cached price is fresh: it is newer
+    // than this update, which passed the max age.)
     if reading.publish_time < header.oracle_publish_time {
-        return Err(PerpError::OracleWentBack);
+        return Ok(header.oracle_price);
     }
     header.oracle_price = price;
     header.oracle_publish_time = reading.publish_time;
