@@ -86,7 +86,8 @@ async fn in_a_reduce_only_market_an_old_resting_order_cannot_open_risk() {
 #[tokio::test]
 async fn a_position_below_the_minimum_notional_can_still_be_closed() {
     let mut net = localnet().await;
-    let min_10 = |oracle| MarketConfig { min_order_notional: 10 * QUOTE, ..default_config(oracle) };
+    let min_10 =
+        |oracle| MarketConfig { min_order_notional: 10 * QUOTE, seat_deposit: 10 * QUOTE, ..default_config(oracle) };
     let btc = create_market(&mut net, default_layout("BTC-PERP"), min_10, 1_000).await;
     let maker = funded_trader(&mut net, 100_000).await;
     let small = funded_trader(&mut net, 1_000).await;
@@ -112,4 +113,46 @@ async fn a_position_below_the_minimum_notional_can_still_be_closed() {
         let trader = net.trader(&w.owner.pubkey(), 0).await.unwrap().unwrap();
         assert!(trader.seat_in(&btc.address).is_none(), "the flat seat was released");
     }
+}
+
+/// Item 3. With a 1-quote seat deposit, about 11,500 of refundable margin filled the 4,096
+/// seats of the localnet BTC market and locked every new trader out. A seat now costs at least
+/// a minimum order in deposit, and a full table frees up only by the rules: a seat is released
+/// when its trader is flat and orderless, never evicted.
+#[tokio::test]
+async fn filling_the_seat_table_costs_a_minimum_order_per_seat_and_frees_only_by_the_rules() {
+    let mut net = localnet().await;
+    let cheap =
+        MarketConfig { min_order_notional: 10 * QUOTE, seat_deposit: QUOTE, ..default_config(Default::default()) };
+    let key = solana_sdk::signature::Keypair::new();
+    let result = create_market_account(&mut net, &key, default_layout("CHEAP-PERP"), cheap).await;
+    assert_perp_error(result, PerpError::InvalidMarketLimits);
+    assert!(net
+        .ctx
+        .banks_client
+        .get_account(key.pubkey())
+        .await
+        .unwrap()
+        .map(|a| a.data.iter().all(|b| *b == 0))
+        .unwrap_or(true));
+
+    // Two seats, both taken by traders with resting orders: a third trader is refused.
+    let two_seats = perp::MarketLayout { seat_capacity: 2, ..default_layout("BTC-PERP") };
+    let btc = create_market(&mut net, two_seats, default_config, 1_000).await;
+    let [a, b, c] = [
+        funded_trader(&mut net, 1_000).await,
+        funded_trader(&mut net, 1_000).await,
+        funded_trader(&mut net, 1_000).await,
+    ];
+    order(&mut net, &a, &btc, limit(Buy, 990, 10, 1)).await.unwrap();
+    order(&mut net, &b, &btc, limit(Sell, 1_010, 10, 2)).await.unwrap();
+    let watched = [btc.address, c.trader()];
+    let before = snapshot(&mut net, &watched).await;
+    assert_perp_error(order(&mut net, &c, &btc, limit(Buy, 991, 10, 3)).await, PerpError::SeatTableFull);
+    assert_eq!(snapshot(&mut net, &watched).await, before);
+    // A pulls its order: flat and orderless, its seat is released and C gets it. B keeps its own.
+    net.send(&[instructions::cancel_all_orders(&a.owner.pubkey(), 0, &btc.address)], &[&a.owner]).await.unwrap();
+    order(&mut net, &c, &btc, limit(Buy, 991, 10, 3)).await.unwrap();
+    assert!(seat(&mut net, &btc.address, &a).await.is_none());
+    assert_eq!(seat(&mut net, &btc.address, &b).await.unwrap().order_count, 1);
 }

@@ -244,6 +244,11 @@ impl MarketSpec {
             funding_impact_notional: impact,
             brackets,
         };
+        let mut config = config;
+        if self.seat_deposit.is_none() {
+            // The program wants at least a minimum order per seat.
+            config.seat_deposit = config.seat_deposit.max(config.min_order_notional);
+        }
         layout.validate().map_err(|e| anyhow::anyhow!("{e:?}: {e}"))?;
         config.validate().map_err(|e| anyhow::anyhow!("{e:?}: {e}"))?;
         let price = units::price_units(self.oracle_price.0, "oracle_price")?;

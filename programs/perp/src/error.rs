@@ -146,7 +146,7 @@ pub enum PerpError {
     NotAMarket,
     #[msg("Funding interval must be 60 s to 8 h and divide a day; cap positive and at most 100%; impact notional positive and within reach of 64 minimum-size orders")]
     InvalidFundingParams,
-    #[msg("Minimum order notional, open-interest cap and seat deposit must all be positive")]
+    #[msg("Minimum order notional, open-interest cap and seat deposit must all be positive, and the seat deposit at least the minimum order notional")]
     InvalidMarketLimits,
     #[msg("A funding interval is due: crank update_funding before changing the interval")]
     FundingDue,

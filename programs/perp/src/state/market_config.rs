@@ -132,7 +132,13 @@ impl MarketConfig {
         {
             return Err(PerpError::InvalidFundingParams);
         }
-        if self.min_order_notional == 0 || self.max_open_interest_lots == 0 || self.seat_deposit == 0 {
+        // A seat costs at least a minimum order in refundable deposit, so filling the seat table
+        // (and locking new traders out) costs capacity x minimum order, not a few units each.
+        if self.min_order_notional == 0
+            || self.max_open_interest_lots == 0
+            || self.seat_deposit == 0
+            || self.seat_deposit < self.min_order_notional
+        {
             return Err(PerpError::InvalidMarketLimits);
         }
         // The impact walk reads at most MAX_IMPACT_ORDERS orders: that many minimum-size orders

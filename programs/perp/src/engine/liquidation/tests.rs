@@ -89,16 +89,20 @@ fn a_penalty_larger_than_equity_is_capped_and_everything_is_taken() {
 fn a_remainder_below_the_minimum_notional_is_taken_too() {
     let mut config = reg_t();
     config.min_order_notional = 70_000 * QUOTE;
+    // The program wants a seat deposit of at least the minimum order.
+    config.seat_deposit = config.min_order_notional;
     config.funding_impact_notional = 70_000 * QUOTE;
     let mut w = World::new(config, 100_000);
-    let long = w.trader(50_001);
+    let long = w.trader(230_000);
     let short = w.trader(1_000_000);
-    let liquidator = w.trader(100_000);
-    w.order(long, OrderSide::Buy, 100_000, 1_000).unwrap();
-    w.order(short, OrderSide::Sell, 100_000, 1_000).unwrap();
-    w.set_price(66_000);
-    // 52 lots would leave 62,568 of notional, below the 70,000 minimum: all of it goes.
-    assert_eq!(w.liquidate(long, liquidator).unwrap().lots, 1_000);
+    let liquidator = w.trader(200_000);
+    w.order(long, OrderSide::Buy, 100_000, 3_000).unwrap();
+    w.order(short, OrderSide::Sell, 100_000, 3_000).unwrap();
+    // At 25,000: equity 230,000 - 225,000 = 5,000 against 18,750 of maintenance; the position
+    // is worth 75,000. Restoring maintenance takes about 2.3 BTC and would leave about 17,700
+    // of notional, below the 70,000 minimum: all of it goes.
+    w.set_price(25_000);
+    assert_eq!(w.liquidate(long, liquidator).unwrap().lots, 3_000);
     w.check();
 }
 
