@@ -55,7 +55,7 @@ pub enum PerpError {
     InvalidMarginBrackets,
     #[msg("Tick and lot sizes must be positive and one lot at one tick must be a whole number of token units")]
     InvalidTickOrLot,
-    #[msg("Fill band must be positive, at most every bracket's initial minus maintenance ratio, and at most the lowest maintenance ratio")]
+    #[msg("Fill band must be positive, and the fill band plus the taker fee at most every bracket's initial minus maintenance ratio and at most the lowest maintenance ratio")]
     InvalidFillBand,
     #[msg("Price band must be positive and below 100%")]
     InvalidPriceBand,
