@@ -345,6 +345,8 @@ fn allowed_errors(op: &Op, wallet: u64) -> Vec<PerpError> {
     match op {
         Op::Order { .. } => vec![
             InsufficientMargin,
+            // The first order in a market pays the seat deposit from collateral.
+            InsufficientCollateral,
             BelowMaintenance,
             PriceOutsideBand,
             PostOnlyWouldCross,

@@ -1,5 +1,8 @@
 use anchor_lang::prelude::*;
 
+/// The engine's and math's result type.
+pub type PerpResult<T> = core::result::Result<T, PerpError>;
+
 /// Every rejection the program makes. Codes are stable: append, never reorder.
 #[error_code]
 #[derive(PartialEq, Eq)]

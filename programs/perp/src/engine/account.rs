@@ -5,7 +5,7 @@ use anchor_lang::prelude::Pubkey;
 use crate::engine::adl::{apply_adl, effective_seat, AdlApplied};
 use crate::engine::funding::{pending_funding, settle_seat_funding};
 use crate::engine::orders::CancelRecord;
-use crate::error::PerpError;
+use crate::error::{PerpError, PerpResult};
 use crate::math::fixed::Rounding;
 use crate::math::position::{lots_value, Position};
 use crate::math::safe::{cast, SafeMath};
@@ -15,7 +15,7 @@ use crate::state::{Ledger, Trader};
 /// Moves the seat's unsettled quote into `collateral`: all of a gain; of a loss, as much as the
 /// collateral holds (the rest stays unsettled and keeps counting against equity). Returns the
 /// signed amount that entered the collateral.
-pub fn settle_seat(collateral: &mut u64, header: &mut MarketHeader, seat: &mut Seat) -> Result<i64, PerpError> {
+pub fn settle_seat(collateral: &mut u64, header: &mut MarketHeader, seat: &mut Seat) -> PerpResult<i64> {
     let moved: i64 = if seat.unsettled_quote >= 0 {
         seat.unsettled_quote
     } else {
@@ -48,7 +48,7 @@ pub struct SeatRisk {
     pub initial: u64,
 }
 
-pub fn seat_risk(header: &MarketHeader, seat: &Seat) -> Result<SeatRisk, PerpError> {
+pub fn seat_risk(header: &MarketHeader, seat: &Seat) -> PerpResult<SeatRisk> {
     // Pending ADL counts at once (the program applies it on every touch; views read accounts as
     // they are).
     let (effective, _) = effective_seat(header, seat)?;
@@ -82,7 +82,7 @@ pub fn seat_risk(header: &MarketHeader, seat: &Seat) -> Result<SeatRisk, PerpErr
 /// Initial margin with every open order of one side filled at its price, the worse side: the
 /// requirement on the position the orders would leave, plus what buying above (selling below)
 /// the oracle would lose at once.
-fn initial_with_orders(header: &MarketHeader, seat: &Seat) -> Result<u64, PerpError> {
+fn initial_with_orders(header: &MarketHeader, seat: &Seat) -> PerpResult<u64> {
     let (price, lot) = (header.oracle_price, header.lot_size);
     let bids: i64 = cast(seat.open_bid_lots)?;
     let asks: i64 = cast(seat.open_ask_lots)?;
@@ -111,13 +111,13 @@ pub struct AccountRisk {
 }
 
 impl AccountRisk {
-    pub fn new(collateral: u64) -> Result<Self, PerpError> {
+    pub fn new(collateral: u64) -> PerpResult<Self> {
         let c: i64 = cast(collateral)?;
         Ok(Self { collateral, equity: c, margin_equity: c, ..Self::default() })
     }
 
     /// This account's seats with `other`'s (seats only: `other`'s collateral is not added).
-    pub fn merge_seats(&mut self, other: &AccountRisk) -> Result<(), PerpError> {
+    pub fn merge_seats(&mut self, other: &AccountRisk) -> PerpResult<()> {
         self.equity = self.equity.safe_add(other.equity.safe_sub(cast(other.collateral)?)?)?;
         self.margin_equity = self.margin_equity.safe_add(other.margin_equity.safe_sub(cast(other.collateral)?)?)?;
         self.seat_deposits = self.seat_deposits.safe_add(other.seat_deposits)?;
@@ -126,7 +126,7 @@ impl AccountRisk {
         Ok(())
     }
 
-    pub fn add(&mut self, seat: &SeatRisk) -> Result<(), PerpError> {
+    pub fn add(&mut self, seat: &SeatRisk) -> PerpResult<()> {
         self.equity = self.equity.safe_add(seat.equity)?;
         self.margin_equity = self.margin_equity.safe_add(seat.margin_equity)?;
         self.seat_deposits = self.seat_deposits.safe_add(seat.seat_deposit)?;
@@ -135,18 +135,18 @@ impl AccountRisk {
         Ok(())
     }
 
-    pub fn below_maintenance(&self) -> Result<bool, PerpError> {
+    pub fn below_maintenance(&self) -> PerpResult<bool> {
         Ok(self.equity < cast::<i64, u64>(self.maintenance)?)
     }
 
     /// Whether margin equity covers the initial requirement.
-    pub fn meets_initial(&self) -> Result<bool, PerpError> {
+    pub fn meets_initial(&self) -> PerpResult<bool> {
         Ok(self.margin_equity >= cast::<i64, u64>(self.initial)?)
     }
 
     /// What may leave the account: collateral not needed for initial margin, unrealized profit
     /// and seat deposits excluded; never more than the collateral.
-    pub fn withdrawable(&self) -> Result<u64, PerpError> {
+    pub fn withdrawable(&self) -> PerpResult<u64> {
         let deposits: i64 = cast(self.seat_deposits)?;
         let initial: i64 = cast(self.initial)?;
         let free = self.margin_equity.safe_sub(deposits)?.safe_sub(initial)?;
@@ -178,7 +178,7 @@ pub fn settle_trader(
     trader_key: &Pubkey,
     ledger: &mut Ledger,
     markets: &mut [(Pubkey, MarketView)],
-) -> Result<Vec<SettleRecord>, PerpError> {
+) -> PerpResult<Vec<SettleRecord>> {
     let mut records = Vec::with_capacity(markets.len());
     for (key, view) in markets.iter_mut() {
         let Some(index) = trader.seat_in(key) else { continue };
@@ -219,7 +219,7 @@ pub fn settle_trader(
 }
 
 /// The trader's margin over `markets` (each at its cached oracle price).
-pub fn account_risk(trader: &Trader, markets: &[(Pubkey, MarketView)]) -> Result<AccountRisk, PerpError> {
+pub fn account_risk(trader: &Trader, markets: &[(Pubkey, MarketView)]) -> PerpResult<AccountRisk> {
     let mut risk = AccountRisk::new(trader.collateral)?;
     for (key, view) in markets {
         if let Some(index) = trader.seat_in(key) {
@@ -235,7 +235,7 @@ pub fn account_risk_with(
     trader: &Trader,
     markets: &[(Pubkey, MarketView)],
     unchanged: &AccountRisk,
-) -> Result<AccountRisk, PerpError> {
+) -> PerpResult<AccountRisk> {
     let mut risk = account_risk(trader, markets)?;
     risk.merge_seats(unchanged)?;
     Ok(risk)
@@ -248,7 +248,7 @@ pub fn claim_seat(
     ledger: &mut Ledger,
     market_key: &Pubkey,
     view: &mut MarketView,
-) -> Result<u32, PerpError> {
+) -> PerpResult<u32> {
     let deposit = view.header.seat_deposit;
     if trader.collateral < deposit {
         return Err(PerpError::InsufficientCollateral);
@@ -264,7 +264,7 @@ pub fn claim_seat(
 /// deposits, settled funding not yet matched by its counterparties' settlement, and the insurance
 /// position's cost basis and unsettled quote (money rule 1: vault = total collateral + fee pool +
 /// this, summed over markets).
-pub fn market_cash(header: &MarketHeader) -> Result<i64, PerpError> {
+pub fn market_cash(header: &MarketHeader) -> PerpResult<i64> {
     let deposits: i64 = cast(header.sum_seat_deposits)?;
     header
         .sum_unsettled_quote

@@ -2,7 +2,7 @@
 //! events do to it, applying them, moving a bankrupt position into the insurance position with an
 //! event for the opposite side, and the insurance position's own funding.
 use crate::engine::orders::{decode_order, remove_resting, CancelReason, CancelRecord};
-use crate::error::PerpError;
+use crate::error::{PerpError, PerpResult};
 use crate::math::fixed::{mul_div_u64, Rounding, BASE_PRECISION};
 use crate::math::funding::funding_owed;
 use crate::math::position::{lots_value, Position};
@@ -39,7 +39,7 @@ pub struct AdlApplied {
 }
 
 /// What the seat's pending events would do, without changing anything (`None`: nothing pending).
-pub fn pending_adl(header: &MarketHeader, seat: &Seat) -> Result<Option<AdlApplied>, PerpError> {
+pub fn pending_adl(header: &MarketHeader, seat: &Seat) -> PerpResult<Option<AdlApplied>> {
     if seat.base_lots == 0 {
         return Ok(None);
     }
@@ -101,7 +101,7 @@ pub fn pending_adl(header: &MarketHeader, seat: &Seat) -> Result<Option<AdlAppli
 
 /// The seat as it is once its pending ADL events are applied (for margin and views), and what
 /// they do; the seat itself when nothing is pending.
-pub fn effective_seat(header: &MarketHeader, seat: &Seat) -> Result<(Seat, Option<AdlApplied>), PerpError> {
+pub fn effective_seat(header: &MarketHeader, seat: &Seat) -> PerpResult<(Seat, Option<AdlApplied>)> {
     let Some(applied) = pending_adl(header, seat)? else { return Ok((*seat, None)) };
     let mut effective = *seat;
     effective.base_lots = applied.base_lots;
@@ -115,7 +115,7 @@ pub fn effective_seat(header: &MarketHeader, seat: &Seat) -> Result<(Seat, Optio
 
 /// Applies the seat's pending ADL events (funding first, event by event, then the closes against
 /// the insurance position) and keeps the market's totals in step. Returns what it did.
-pub fn apply_pending_adl(header: &mut MarketHeader, seat: &mut Seat) -> Result<Option<AdlApplied>, PerpError> {
+pub fn apply_pending_adl(header: &mut MarketHeader, seat: &mut Seat) -> PerpResult<Option<AdlApplied>> {
     let Some(applied) = pending_adl(header, seat)? else { return Ok(None) };
     let side = side_of(seat.base_lots);
     settle_insurance_funding(header)?;
@@ -166,10 +166,7 @@ pub fn apply_pending_adl(header: &mut MarketHeader, seat: &mut Seat) -> Result<O
 
 /// Applies the pending ADL of a seat in a market and trims its reduce-only orders to what its
 /// position can still reduce (cancelled as `CancelReason::ReduceOnly`).
-pub fn apply_adl(
-    market: &mut MarketView,
-    seat_index: u32,
-) -> Result<(Option<AdlApplied>, Vec<CancelRecord>), PerpError> {
+pub fn apply_adl(market: &mut MarketView, seat_index: u32) -> PerpResult<(Option<AdlApplied>, Vec<CancelRecord>)> {
     let MarketView { header, seats, .. } = market;
     let seat = seats.get_mut(seat_index as usize).filter(|s| !s.is_free()).ok_or(PerpError::NoSeat)?;
     let Some(applied) = apply_pending_adl(header, seat)? else { return Ok((None, Vec::new())) };
@@ -177,7 +174,7 @@ pub fn apply_adl(
 }
 
 /// Cancels the seat's reduce-only orders beyond what its position can still reduce.
-fn trim_reduce_only(market: &mut MarketView, seat_index: u32) -> Result<Vec<CancelRecord>, PerpError> {
+fn trim_reduce_only(market: &mut MarketView, seat_index: u32) -> PerpResult<Vec<CancelRecord>> {
     let seat = *market.seat(seat_index)?;
     let mut room = seat.base_lots.unsigned_abs();
     let mut cancels = Vec::new();
@@ -201,7 +198,7 @@ fn trim_reduce_only(market: &mut MarketView, seat_index: u32) -> Result<Vec<Canc
 }
 
 /// Moves the insurance position's pending funding into its unsettled quote (as a seat settles).
-pub fn settle_insurance_funding(header: &mut MarketHeader) -> Result<i64, PerpError> {
+pub fn settle_insurance_funding(header: &mut MarketHeader) -> PerpResult<i64> {
     let owed = insurance_pending_funding(header)?;
     let insurance = &mut header.insurance;
     insurance.last_funding_long = header.cumulative_funding_long;
@@ -212,7 +209,7 @@ pub fn settle_insurance_funding(header: &mut MarketHeader) -> Result<i64, PerpEr
 }
 
 /// Funding the insurance position owes since its last settlement (> 0: it pays).
-pub fn insurance_pending_funding(header: &MarketHeader) -> Result<i64, PerpError> {
+pub fn insurance_pending_funding(header: &MarketHeader) -> PerpResult<i64> {
     let insurance = &header.insurance;
     funding_owed(
         insurance.base_lots,
@@ -223,7 +220,7 @@ pub fn insurance_pending_funding(header: &MarketHeader) -> Result<i64, PerpError
 
 /// A trade of the insurance position (funding settled first by the caller); keeps the open
 /// interest in step with its long lots.
-fn trade_insurance(header: &mut MarketHeader, delta_lots: i64, cash: i64) -> Result<i64, PerpError> {
+fn trade_insurance(header: &mut MarketHeader, delta_lots: i64, cash: i64) -> PerpResult<i64> {
     let insurance = &mut header.insurance;
     let long_before = insurance.base_lots.max(0);
     let mut position = Position { base_lots: insurance.base_lots, quote_entry: insurance.quote_entry };
@@ -237,13 +234,13 @@ fn trade_insurance(header: &mut MarketHeader, delta_lots: i64, cash: i64) -> Res
     Ok(realized)
 }
 
-fn add_open_interest(header: &mut MarketHeader, long_delta: i64) -> Result<(), PerpError> {
+fn add_open_interest(header: &mut MarketHeader, long_delta: i64) -> PerpResult<()> {
     let oi: i64 = cast(header.open_interest_lots)?;
     header.open_interest_lots = cast(oi.safe_add(long_delta)?)?;
     Ok(())
 }
 
-fn slot(seq: u64) -> Result<usize, PerpError> {
+fn slot(seq: u64) -> PerpResult<usize> {
     cast(seq % ADL_RING as u64)
 }
 
@@ -271,7 +268,7 @@ pub struct BankruptClose {
 /// `cash` (what the seat receives: > 0 for a long), and records an event for the opposite side at
 /// the bankruptcy price `cash` implies, rounded against that side. The opposite side gives up
 /// the closed lots (at most its effective size) pro rata, lazily.
-pub fn close_into_insurance(market: &mut MarketView, seat_index: u32, cash: i64) -> Result<BankruptClose, PerpError> {
+pub fn close_into_insurance(market: &mut MarketView, seat_index: u32, cash: i64) -> PerpResult<BankruptClose> {
     let header_lot = market.header.lot_size;
     let base = market.seat(seat_index)?.base_lots;
     if base == 0 {

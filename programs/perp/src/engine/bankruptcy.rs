@@ -10,7 +10,7 @@ use crate::engine::account::{account_risk, settle_trader, SettleRecord};
 use crate::engine::adl::{close_into_insurance, settle_insurance_funding, BankruptClose};
 use crate::engine::collateral::{credit_insurance, draw_insurance, InsuranceSource};
 use crate::engine::orders::{cancel_all, CancelReason, CancelRecord};
-use crate::error::PerpError;
+use crate::error::{PerpError, PerpResult};
 use crate::math::fixed::{mul_div_u64, Rounding};
 use crate::math::position::{lots_value, Position};
 use crate::math::safe::{cast, SafeMath};
@@ -49,7 +49,7 @@ pub fn resolve_bankruptcy(
     trader_key: &Pubkey,
     ledger: &mut Ledger,
     markets: &mut [(Pubkey, MarketView)],
-) -> Result<BankruptcyOutcome, PerpError> {
+) -> PerpResult<BankruptcyOutcome> {
     let mut out =
         BankruptcyOutcome { settled: settle_trader(trader, trader_key, ledger, markets)?, ..Default::default() };
     let before = account_risk(trader, markets)?;
@@ -94,7 +94,7 @@ fn deleverage(
     markets: &mut [(Pubkey, MarketView)],
     uncovered: u64,
     resolutions: &mut [MarketResolution],
-) -> Result<(), PerpError> {
+) -> PerpResult<()> {
     // Each market's position, notional and unrealized PnL at the oracle.
     let mut positions: Vec<(usize, u32, i64, u64, bool)> = Vec::with_capacity(markets.len());
     for (i, (key, view)) in markets.iter().enumerate() {
@@ -154,7 +154,7 @@ fn deleverage(
 
 /// Moves each market's insurance position's realized PnL and funding (settled first) into the
 /// fund, or out of it for a loss (as far as the fund goes). Returns the net amount (> 0: in).
-pub fn sweep_insurance_positions(ledger: &mut Ledger, markets: &mut [(Pubkey, MarketView)]) -> Result<i64, PerpError> {
+pub fn sweep_insurance_positions(ledger: &mut Ledger, markets: &mut [(Pubkey, MarketView)]) -> PerpResult<i64> {
     let mut net: i64 = 0;
     for (_, view) in markets.iter_mut() {
         let header = &mut *view.header;

@@ -11,7 +11,7 @@ use anchor_lang::prelude::Pubkey;
 use crate::engine::account::{account_risk, account_risk_with, claim_seat, settle_trader, SettleRecord};
 use crate::engine::collateral::{credit_insurance, InsuranceSource};
 use crate::engine::orders::{apply_trade_to_seat, cancel_all, CancelReason, CancelRecord};
-use crate::error::PerpError;
+use crate::error::{PerpError, PerpResult};
 use crate::math::fixed::{apply_ppm, Rounding};
 use crate::math::liquidation::{least_lots, margin_gain_per_lot, penalty, transfer_price, PenaltySplit};
 use crate::math::position::lots_value;
@@ -58,7 +58,7 @@ pub fn liquidate(
     liquidator_key: &Pubkey,
     ledger: &mut Ledger,
     markets: &mut [(Pubkey, MarketView)],
-) -> Result<Box<LiquidationOutcome>, PerpError> {
+) -> PerpResult<Box<LiquidationOutcome>> {
     if liquidated_key == liquidator_key || liquidated.owner == liquidator.owner {
         return Err(PerpError::CannotLiquidateSelf);
     }
@@ -94,7 +94,7 @@ fn take_over(
     ledger: &mut Ledger,
     markets: &mut [(Pubkey, MarketView)],
     out: &mut LiquidationOutcome,
-) -> Result<(), PerpError> {
+) -> PerpResult<()> {
     let market_key = markets.first().map(|(k, _)| *k).ok_or(PerpError::MissingMarginAccounts)?;
     let seat = liquidated.seat_in(&market_key).ok_or(PerpError::NoPositionToLiquidate)?;
     let others = account_risk(liquidated, &markets[1..])?;
@@ -166,12 +166,12 @@ fn take_over(
 /// above its maintenance requirement plus the buffer on what remains; all of it when the rest
 /// would be worth less than the minimum order notional, or when nothing less restores margin.
 /// `equity` is the account's equity and `other_maintenance` the requirement of its other markets.
-fn lots_to_take(header: &MarketHeader, held: u64, equity: i64, other_maintenance: u64) -> Result<u64, PerpError> {
+fn lots_to_take(header: &MarketHeader, held: u64, equity: i64, other_maintenance: u64) -> PerpResult<u64> {
     let (lot, price) = (header.lot_size, header.oracle_price);
-    let value = |lots: u64| -> Result<u64, PerpError> { cast(lots_value(cast(lots)?, lot, price, Rounding::Up)?) };
+    let value = |lots: u64| -> PerpResult<u64> { cast(lots_value(cast(lots)?, lot, price, Rounding::Up)?) };
     // Margin left after taking `x` lots over (penalty uncapped: a capped one only happens when
     // nothing less than all restores margin).
-    let surplus = |x: u64| -> Result<i64, PerpError> {
+    let surplus = |x: u64| -> PerpResult<i64> {
         let penalty = apply_ppm(value(x)?, u64::from(header.liquidation_penalty_ppm), Rounding::Up)?;
         let remaining = value(held.safe_sub(x)?)?;
         let requirement = other_maintenance

@@ -4,7 +4,7 @@
 use anchor_lang::prelude::Pubkey;
 
 use crate::engine::orders::{place_order, OrderParams, OrderSide, OrderType, PlaceOutcome};
-use crate::error::PerpError;
+use crate::error::{PerpError, PerpResult};
 use crate::math::margin::BracketParams;
 use crate::math::SafeMath;
 use crate::state::market::{market_account_size, MarketView, OracleKind};
@@ -79,7 +79,7 @@ pub fn layout(order_capacity: u32, seat_capacity: u32) -> MarketLayout {
 }
 
 /// A market account's bytes, initialized at `now` with the oracle price cached.
-pub fn market(config: &MarketConfig, layout: &MarketLayout, now: i64, oracle_quote: u64) -> Result<Vec<u8>, PerpError> {
+pub fn market(config: &MarketConfig, layout: &MarketLayout, now: i64, oracle_quote: u64) -> PerpResult<Vec<u8>> {
     let size = market_account_size(layout.order_capacity, layout.seat_capacity).ok_or(PerpError::InvalidCapacity)?;
     let mut data = vec![0u8; size];
     let view = initialize_market(&mut data, layout, config, now)?;
@@ -87,12 +87,12 @@ pub fn market(config: &MarketConfig, layout: &MarketLayout, now: i64, oracle_quo
     Ok(data)
 }
 
-pub fn view(data: &mut [u8]) -> Result<MarketView<'_>, PerpError> {
+pub fn view(data: &mut [u8]) -> PerpResult<MarketView<'_>> {
     MarketView::from_account_data(data)
 }
 
 /// Claims a seat for a new trader key; returns its index.
-pub fn seat(data: &mut [u8]) -> Result<u32, PerpError> {
+pub fn seat(data: &mut [u8]) -> PerpResult<u32> {
     view(data)?.claim_seat(Pubkey::new_unique(), QUOTE)
 }
 
@@ -105,7 +105,7 @@ pub fn order_with_id(
     price_quote: u64,
     lots: u64,
     client_order_id: u64,
-) -> Result<PlaceOutcome, PerpError> {
+) -> PerpResult<PlaceOutcome> {
     let params = OrderParams {
         side,
         order_type,
@@ -118,7 +118,7 @@ pub fn order_with_id(
 }
 
 /// Places `params` for `seat` (the engine's `place_order` on the account's bytes).
-pub fn place(data: &mut [u8], seat: u32, params: &OrderParams) -> Result<PlaceOutcome, PerpError> {
+pub fn place(data: &mut [u8], seat: u32, params: &OrderParams) -> PerpResult<PlaceOutcome> {
     place_order(&mut view(data)?, seat, params)
 }
 
@@ -130,6 +130,6 @@ pub fn order(
     order_type: OrderType,
     price_quote: u64,
     lots: u64,
-) -> Result<PlaceOutcome, PerpError> {
+) -> PerpResult<PlaceOutcome> {
     order_with_id(data, seat, side, order_type, price_quote, lots, 7)
 }

@@ -11,7 +11,7 @@ use crate::engine::liquidation::{liquidate, LiquidationOutcome};
 use crate::engine::orders::{OrderParams, OrderSide, OrderType};
 use crate::engine::test_market::{self as tm, PRICE, QUOTE};
 use crate::engine::trade::trade;
-use crate::error::PerpError;
+use crate::error::PerpResult;
 use crate::state::{Ledger, MarketConfig, MarketView, Trader};
 
 /// 2025-10-11 00:00:00 UTC.
@@ -58,7 +58,7 @@ impl World {
         }
     }
 
-    pub fn order(&mut self, who: usize, side: OrderSide, price_quote: u64, lots: u64) -> Result<(), PerpError> {
+    pub fn order(&mut self, who: usize, side: OrderSide, price_quote: u64, lots: u64) -> PerpResult<()> {
         let params = OrderParams {
             side,
             order_type: OrderType::Limit,
@@ -118,7 +118,7 @@ impl World {
         }
     }
 
-    pub fn liquidate(&mut self, liquidated: usize, liquidator: usize) -> Result<Box<LiquidationOutcome>, PerpError> {
+    pub fn liquidate(&mut self, liquidated: usize, liquidator: usize) -> PerpResult<Box<LiquidationOutcome>> {
         let key = self.key;
         let mut data = core::mem::take(&mut self.data);
         let mut ledger = self.ledger;
@@ -132,7 +132,7 @@ impl World {
         result
     }
 
-    pub fn resolve(&mut self, who: usize) -> Result<BankruptcyOutcome, PerpError> {
+    pub fn resolve(&mut self, who: usize) -> PerpResult<BankruptcyOutcome> {
         let (key, trader) = &mut self.traders[who];
         let mut markets = [(self.key, tm::view(&mut self.data).unwrap())];
         resolve_bankruptcy(trader, key, &mut self.ledger, &mut markets)

@@ -5,7 +5,7 @@ use anchor_lang::prelude::Pubkey;
 use crate::engine::account::{account_risk, account_risk_with, claim_seat, settle_trader, SettleRecord};
 use crate::engine::collateral::{credit_insurance, InsuranceSource};
 use crate::engine::orders::{self, OrderParams, PlaceOutcome};
-use crate::error::PerpError;
+use crate::error::{PerpError, PerpResult};
 use crate::math::SafeMath;
 use crate::state::{Ledger, MarketView, Trader};
 
@@ -27,7 +27,7 @@ pub fn trade(
     ledger: &mut Ledger,
     markets: &mut [(Pubkey, MarketView)],
     params: &OrderParams,
-) -> Result<TradeOutcome, PerpError> {
+) -> PerpResult<TradeOutcome> {
     let market_key = markets.first().map(|(k, _)| *k).ok_or(PerpError::MissingMarginAccounts)?;
     let settled_before = settle_trader(trader, trader_key, ledger, markets)?;
     // Only the traded market changes: the others' seats are priced once.

@@ -1,6 +1,6 @@
 //! Liquidation formulas (DESIGN.md, "The loss waterfall, exactly", step 1): the penalty and its
 //! split, the transfer price an event reports, and the least takeover that restores margin.
-use crate::error::PerpError;
+use crate::error::PerpResult;
 use crate::math::fixed::{apply_ppm, mul_div_u64, Rounding, BASE_PRECISION, PPM};
 use crate::math::safe::SafeMath;
 
@@ -17,12 +17,7 @@ pub struct PenaltySplit {
 }
 
 /// The penalty on `notional` taken over, capped by `equity_cap` (the account's equity, >= 0).
-pub fn penalty(
-    notional: u64,
-    penalty_ppm: u32,
-    insurance_share_ppm: u32,
-    equity_cap: u64,
-) -> Result<PenaltySplit, PerpError> {
+pub fn penalty(notional: u64, penalty_ppm: u32, insurance_share_ppm: u32, equity_cap: u64) -> PerpResult<PenaltySplit> {
     let total = apply_ppm(notional, u64::from(penalty_ppm), Rounding::Up)?.min(equity_cap);
     let to_insurance = apply_ppm(total, u64::from(insurance_share_ppm), Rounding::Up)?.min(total);
     Ok(PenaltySplit { total, to_liquidator: total.safe_sub(to_insurance)?, to_insurance })
@@ -32,7 +27,7 @@ pub fn penalty(
 /// (a long) or plus (a short) the liquidator's part of the penalty per whole base unit, so
 /// `oracle x (1 - (1 - s) p)` for a long and `oracle x (1 + (1 - s) p)` for a short before the cap.
 /// `base` is the size taken over (1e9); the discount rounds down (the figure is informative).
-pub fn transfer_price(oracle_price: u64, base: u64, to_liquidator: u64, long: bool) -> Result<u64, PerpError> {
+pub fn transfer_price(oracle_price: u64, base: u64, to_liquidator: u64, long: bool) -> PerpResult<u64> {
     let discount = mul_div_u64(to_liquidator, BASE_PRECISION, base, Rounding::Down)?;
     if long {
         Ok(oracle_price.saturating_sub(discount))
@@ -45,12 +40,7 @@ pub fn transfer_price(oracle_price: u64, base: u64, to_liquidator: u64, long: bo
 /// `lot_value` token units: each lot taken frees at least the lowest and at most the highest
 /// maintenance ratio of the brackets (the marginal rate of Binance-form brackets is the band's
 /// ratio), plus the buffer on it, and costs the penalty.
-pub fn margin_gain_per_lot(
-    lot_value: u64,
-    maintenance_ppm: u32,
-    buffer_ppm: u32,
-    penalty_ppm: u32,
-) -> Result<u64, PerpError> {
+pub fn margin_gain_per_lot(lot_value: u64, maintenance_ppm: u32, buffer_ppm: u32, penalty_ppm: u32) -> PerpResult<u64> {
     let ratio = u64::from(maintenance_ppm).safe_add(u64::from(buffer_ppm))?.saturating_sub(u64::from(penalty_ppm));
     mul_div_u64(lot_value, ratio, PPM, Rounding::Down)
 }
@@ -58,12 +48,7 @@ pub fn margin_gain_per_lot(
 /// The least `x` in `1..=held` for which `ok(x)` holds, given that `ok` is monotone (false, then
 /// true) and `ok(held)` holds; searched within `[lo, hi]` (clamped to `1..=held`), which the
 /// caller derives from the gain bounds so the search takes few steps.
-pub fn least_lots(
-    held: u64,
-    lo: u64,
-    hi: u64,
-    mut ok: impl FnMut(u64) -> Result<bool, PerpError>,
-) -> Result<u64, PerpError> {
+pub fn least_lots(held: u64, lo: u64, hi: u64, mut ok: impl FnMut(u64) -> PerpResult<bool>) -> PerpResult<u64> {
     let mut lo = lo.clamp(1, held);
     let mut hi = hi.clamp(lo, held);
     if !ok(hi)? {

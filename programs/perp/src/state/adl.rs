@@ -13,7 +13,7 @@
 //! (at most one per seat and event).
 use bytemuck::{Pod, Zeroable};
 
-use crate::error::PerpError;
+use crate::error::{PerpError, PerpResult};
 
 /// Events per side kept for seats that have not applied them. A new event needs the slot of the
 /// one `ADL_RING` before it to be fully applied (`AdlBacklog` until then: settle those seats).
@@ -66,7 +66,7 @@ const _: () = assert!(core::mem::size_of::<AdlSide>() == 24 + 64 * ADL_RING);
 
 impl AdlSide {
     /// The event `seq` (it must still be in the ring).
-    pub fn event(&self, seq: u64) -> Result<&AdlEvent, PerpError> {
+    pub fn event(&self, seq: u64) -> PerpResult<&AdlEvent> {
         let event = &self.events[ring_slot(seq)?];
         if event.seq != seq {
             return Err(PerpError::AdlBacklog);
@@ -74,7 +74,7 @@ impl AdlSide {
         Ok(event)
     }
 
-    pub fn event_mut(&mut self, seq: u64) -> Result<&mut AdlEvent, PerpError> {
+    pub fn event_mut(&mut self, seq: u64) -> PerpResult<&mut AdlEvent> {
         let event = &mut self.events[ring_slot(seq)?];
         if event.seq != seq {
             return Err(PerpError::AdlBacklog);
@@ -83,7 +83,7 @@ impl AdlSide {
     }
 }
 
-fn ring_slot(seq: u64) -> Result<usize, PerpError> {
+fn ring_slot(seq: u64) -> PerpResult<usize> {
     usize::try_from(seq % ADL_RING as u64).map_err(|_| PerpError::CastOverflow)
 }
 

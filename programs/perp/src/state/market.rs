@@ -8,7 +8,7 @@
 use anchor_lang::prelude::*;
 use bytemuck::{Pod, Zeroable};
 
-use crate::error::PerpError;
+use crate::error::{PerpError, PerpResult};
 use crate::math::margin::MarginBrackets;
 use crate::state::adl::{AdlSide, InsurancePosition};
 use crate::state::book::{BookSide, BookSideHeader, BookSideMut, OrderNode, Side, NIL};
@@ -39,7 +39,7 @@ pub enum MarketStatus {
 
 impl TryFrom<u8> for MarketStatus {
     type Error = PerpError;
-    fn try_from(value: u8) -> core::result::Result<Self, PerpError> {
+    fn try_from(value: u8) -> PerpResult<Self> {
         match value {
             0 => Ok(Self::Active),
             1 => Ok(Self::ReduceOnly),
@@ -60,7 +60,7 @@ pub enum OracleKind {
 
 impl TryFrom<u8> for OracleKind {
     type Error = PerpError;
-    fn try_from(value: u8) -> core::result::Result<Self, PerpError> {
+    fn try_from(value: u8) -> PerpResult<Self> {
         match value {
             0 => Ok(Self::Push),
             1 => Ok(Self::Pyth),
@@ -243,7 +243,7 @@ pub struct MarketView<'a> {
 impl<'a> MarketView<'a> {
     /// Splits account data (discriminator included); the capacities in the header must match
     /// the data's length.
-    pub fn from_account_data(data: &'a mut [u8]) -> core::result::Result<Self, PerpError> {
+    pub fn from_account_data(data: &'a mut [u8]) -> PerpResult<Self> {
         let body = data.get_mut(8..).ok_or(PerpError::WrongMarketAccountSize)?;
         let header_len = core::mem::size_of::<MarketHeader>();
         if body.len() < header_len {
@@ -259,7 +259,7 @@ impl<'a> MarketView<'a> {
     }
 
     /// Splits the part after the header according to the header's capacities.
-    pub fn split(header: &'a mut MarketHeader, rest: &'a mut [u8]) -> core::result::Result<Self, PerpError> {
+    pub fn split(header: &'a mut MarketHeader, rest: &'a mut [u8]) -> PerpResult<Self> {
         let order_bytes = core::mem::size_of::<OrderNode>() * header.order_capacity as usize;
         let seat_bytes = core::mem::size_of::<Seat>() * header.seat_capacity as usize;
         if rest.len() != order_bytes * 2 + seat_bytes {
@@ -293,16 +293,16 @@ impl<'a> MarketView<'a> {
         }
     }
 
-    pub fn seat(&self, index: u32) -> core::result::Result<&Seat, PerpError> {
+    pub fn seat(&self, index: u32) -> PerpResult<&Seat> {
         self.seats.get(index as usize).filter(|s| !s.is_free()).ok_or(PerpError::NoSeat)
     }
 
-    pub fn seat_mut(&mut self, index: u32) -> core::result::Result<&mut Seat, PerpError> {
+    pub fn seat_mut(&mut self, index: u32) -> PerpResult<&mut Seat> {
         self.seats.get_mut(index as usize).filter(|s| !s.is_free()).ok_or(PerpError::NoSeat)
     }
 
     /// Takes a free seat for `trader` (released seats first, then never-used ones).
-    pub fn claim_seat(&mut self, trader: Pubkey, deposit: u64) -> core::result::Result<u32, PerpError> {
+    pub fn claim_seat(&mut self, trader: Pubkey, deposit: u64) -> PerpResult<u32> {
         let index = if self.header.free_seat_head != NIL {
             self.header.free_seat_head
         } else if self.header.seats_used < self.header.seat_capacity {
@@ -330,7 +330,7 @@ impl<'a> MarketView<'a> {
     }
 
     /// Frees a releasable seat; returns its deposit (to go back to the trader's collateral).
-    pub fn release_seat(&mut self, index: u32) -> core::result::Result<u64, PerpError> {
+    pub fn release_seat(&mut self, index: u32) -> PerpResult<u64> {
         let free_head = self.header.free_seat_head;
         let seat = self.seat_mut(index)?;
         if !seat.is_releasable() {

@@ -3,7 +3,7 @@
 use anchor_lang::prelude::*;
 
 use crate::engine::funding::MAX_IMPACT_ORDERS;
-use crate::error::PerpError;
+use crate::error::{PerpError, PerpResult};
 use crate::math::funding::interval_start;
 use crate::math::funding::{MAX_FUNDING_INTERVAL_SECS, MIN_FUNDING_INTERVAL_SECS};
 use crate::math::margin::{BracketParams, MarginBrackets};
@@ -67,7 +67,7 @@ pub struct MarketLayout {
 }
 
 impl MarketLayout {
-    pub fn validate(&self) -> core::result::Result<(), PerpError> {
+    pub fn validate(&self) -> PerpResult<()> {
         if self.symbol[0] == 0 {
             return Err(PerpError::InvalidSymbol);
         }
@@ -91,7 +91,7 @@ impl MarketLayout {
 
 impl MarketConfig {
     /// Range checks; returns the derived bracket table. The first violated rule is the error.
-    pub fn validate(&self) -> core::result::Result<MarginBrackets, PerpError> {
+    pub fn validate(&self) -> PerpResult<MarginBrackets> {
         let brackets = MarginBrackets::new(&self.brackets)?;
         let ppm = PPM as u32;
         if self.taker_fee_ppm > MAX_FEE_PPM || self.maker_fee_ppm > MAX_FEE_PPM {
@@ -154,7 +154,7 @@ impl MarketConfig {
     }
 
     /// Validates and writes the parameters into the header.
-    pub fn apply(&self, header: &mut MarketHeader) -> core::result::Result<(), PerpError> {
+    pub fn apply(&self, header: &mut MarketHeader) -> PerpResult<()> {
         header.brackets = self.validate()?;
         header.oracle_kind = self.oracle_kind as u8;
         header.oracle = self.oracle;
@@ -188,7 +188,7 @@ pub fn initialize_market<'a>(
     layout: &MarketLayout,
     config: &MarketConfig,
     now: i64,
-) -> core::result::Result<MarketView<'a>, PerpError> {
+) -> PerpResult<MarketView<'a>> {
     layout.validate()?;
     let expected =
         market_account_size(layout.order_capacity, layout.seat_capacity).ok_or(PerpError::InvalidCapacity)?;

@@ -3,7 +3,7 @@
 use anchor_lang::prelude::*;
 use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
 
-use crate::error::PerpError;
+use crate::error::{PerpError, PerpResult};
 use crate::math::oracle::{validated_price, OracleGuard, OracleReading};
 use crate::state::market::{MarketHeader, OracleKind};
 
@@ -30,13 +30,7 @@ impl PushOracle {
     /// Applies a new reading at clock time `now`: positive price, strictly later publish time, and
     /// not beyond the clock by more than `MAX_ORACLE_CLOCK_SKEW_SECS` (a time in milliseconds by
     /// mistake would switch staleness off, then lock every later refresh).
-    pub fn update(
-        &mut self,
-        price: i64,
-        conf: u64,
-        publish_time: i64,
-        now: i64,
-    ) -> core::result::Result<(), PerpError> {
+    pub fn update(&mut self, price: i64, conf: u64, publish_time: i64, now: i64) -> PerpResult<()> {
         if price <= 0 {
             return Err(PerpError::NonPositiveOraclePrice);
         }
@@ -56,7 +50,7 @@ pub const PYTH_RECEIVER_ID: Pubkey = pyth_solana_receiver_sdk::ID;
 
 /// The raw reading of `oracle` if it is `header`'s oracle: the right account (push) or feed
 /// (Pyth), owned by the right program, fully verified (Pyth).
-pub fn oracle_reading(header: &MarketHeader, oracle: &AccountInfo) -> core::result::Result<OracleReading, PerpError> {
+pub fn oracle_reading(header: &MarketHeader, oracle: &AccountInfo) -> PerpResult<OracleReading> {
     match OracleKind::try_from(header.oracle_kind)? {
         OracleKind::Push => {
             if *oracle.key != header.oracle || *oracle.owner != crate::ID {
@@ -86,11 +80,7 @@ pub fn oracle_reading(header: &MarketHeader, oracle: &AccountInfo) -> core::resu
 
 /// Reads, validates and caches the market's oracle price at `now`; returns the price the market
 /// now holds (1e6).
-pub fn refresh_oracle_price(
-    header: &mut MarketHeader,
-    oracle: &AccountInfo,
-    now: i64,
-) -> core::result::Result<u64, PerpError> {
+pub fn refresh_oracle_price(header: &mut MarketHeader, oracle: &AccountInfo, now: i64) -> PerpResult<u64> {
     let reading = oracle_reading(header, oracle)?;
     let guard = OracleGuard { max_age_secs: header.oracle_max_age_secs, max_conf_ppm: header.oracle_max_conf_ppm };
     let price = validated_price(&reading, &guard, now)?;

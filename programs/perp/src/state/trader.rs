@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::error::PerpError;
+use crate::error::{PerpError, PerpResult};
 
 /// Markets one trader account may be active in (cross margin over all of them).
 pub const MAX_MARKETS_PER_TRADER: usize = 8;
@@ -48,7 +48,7 @@ impl Trader {
     }
 
     /// Records a newly claimed seat in the first free slot.
-    pub fn add_market(&mut self, market: Pubkey, seat: u32) -> core::result::Result<(), PerpError> {
+    pub fn add_market(&mut self, market: Pubkey, seat: u32) -> PerpResult<()> {
         let slot = self.markets.iter_mut().find(|m| m.market == Pubkey::default()).ok_or(PerpError::TooManyMarkets)?;
         *slot = TraderMarket { market, seat };
         Ok(())
