@@ -2,7 +2,7 @@
 # Measures every instruction's worst case and writes the table in docs/compute-units.md:
 # compute units and transaction sizes on the SBF build (perp.so, built first with
 # scripts/build-sbf.sh), heap bytes from the native run (the counting allocator of
-# perp_migrations::heap). The test behind it (tests/tests/compute_units.rs) also runs, in both
+# perp_localnet::heap). The test behind it (tests/tests/compute_units.rs) also runs, in both
 # modes, in the README's test command, where it fails past 200,000 CU, 32 KiB or 1,232 bytes.
 set -euo pipefail
 cd "$(dirname "$0")/.."

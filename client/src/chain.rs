@@ -1,4 +1,4 @@
-//! Chain access behind one trait, with two backends: the in-process bank (perp-migrations'
+//! Chain access behind one trait, with two backends: the in-process bank (perp-localnet's
 //! `Localnet`) and JSON-RPC (`rpc::RpcChain`). Bootstrap, keeper and CLI code is written once
 //! against this trait.
 use solana_sdk::account::Account;

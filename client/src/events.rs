@@ -1,7 +1,7 @@
 //! Reading the program's events back from transaction logs. Only lines logged while this program
 //! is the one executing count (a program it calls, or one calling it, cannot forge its events).
 //! SBF builds log `Program data: <base64>`; the native runtimes log `Program log: data: <base64>`
-//! (perp-migrations' `event_logs`).
+//! (perp-localnet's `event_logs`).
 use anchor_lang::{AnchorDeserialize, Discriminator};
 use base64::Engine;
 

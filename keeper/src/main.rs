@@ -8,8 +8,8 @@ use perp_keeper::service::{self, KeeperConfig};
 use perp_keeper::state_view::describe_chain;
 use perp_keeper::{sim, summary};
 
+use perp_localnet::localnet::Localnet;
 use perp_migrations::config::Config;
-use perp_migrations::localnet::Localnet;
 
 #[derive(Parser)]
 #[command(name = "perp-keeper", version, about = "Keeper bot and localnet runner for the perp exchange")]
@@ -84,7 +84,7 @@ enum Command {
 }
 
 /// The log filter when RUST_LOG is not set.
-const DEFAULT_LOG_FILTER: &str = "off,perp_keeper=info,perp_migrations=info,perp_client=warn";
+const DEFAULT_LOG_FILTER: &str = "off,perp_keeper=info,perp_localnet=info,perp_migrations=info,perp_client=warn";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -200,7 +200,7 @@ async fn run_validator(
     scenario: Option<Scenario>,
     report_path: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    use perp_migrations::validator::LocalValidator;
+    use perp_localnet::validator::LocalValidator;
     tracing::info!(rpc_port, "starting Agave's TestValidator");
     let net = LocalValidator::start(config, Some(rpc_port)).await?;
     if let Some(scenario) = scenario {

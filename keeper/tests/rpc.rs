@@ -15,8 +15,8 @@ use perp_keeper::scenario::run::{Env, Runner};
 use perp_keeper::scenario::{Action, Scenario, Step, TraderSpec, DEFAULT_START_TIME};
 use perp_keeper::service::{self, Intervals, Resolved};
 use perp_keeper::sim::market_spec;
+use perp_localnet::validator::LocalValidator;
 use perp_migrations::config::Config;
-use perp_migrations::validator::LocalValidator;
 use rust_decimal::Decimal;
 use solana_sdk::pubkey::Pubkey;
 

@@ -2,7 +2,7 @@
 use perp::state::{liquidation_markets, Trader};
 use perp_client::chain::{Chain, TxOutcome};
 use perp_client::instructions;
-use perp_migrations::localnet::Localnet;
+use perp_localnet::localnet::Localnet;
 use solana_program_test::BanksClientError;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;

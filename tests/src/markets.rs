@@ -5,7 +5,7 @@ use perp::{MarketConfig, MarketLayout, OrderParams, OrderSide, OrderType};
 use perp_client::chain::{Chain, TxOutcome};
 use perp_client::views::MarketData;
 use perp_client::{instructions, pda};
-use perp_migrations::localnet::Localnet;
+use perp_localnet::localnet::Localnet;
 use solana_program_test::BanksClientError;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;

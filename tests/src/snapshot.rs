@@ -1,6 +1,6 @@
 //! Snapshots of accounts (to prove a rejected instruction changed nothing) and the ledger check
 //! of money rule 1.
-use perp_migrations::localnet::Localnet;
+use perp_localnet::localnet::Localnet;
 use solana_sdk::pubkey::Pubkey;
 
 /// Lamports and data of each account, in order; `None` for an account that does not exist.

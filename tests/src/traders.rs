@@ -1,6 +1,6 @@
 //! Funded wallets with an open trader account.
 use perp_client::{instructions, pda};
-use perp_migrations::localnet::Localnet;
+use perp_localnet::localnet::Localnet;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 

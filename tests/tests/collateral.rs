@@ -2,7 +2,7 @@
 use anchor_lang::error::ErrorCode as AnchorError;
 use perp::error::PerpError;
 use perp_client::{instructions, pda};
-use perp_migrations::localnet::Localnet;
+use perp_localnet::localnet::Localnet;
 use perp_tests::*;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;

@@ -1,6 +1,6 @@
 //! The worst case of every instruction: compute units, heap and transaction size. On the SBF
 //! build (SBF_OUT_DIR set) each instruction must stay within 200,000 CU; natively, within 32 KiB
-//! of heap (what it allocates, counted by `perp_migrations::heap`; a builtin's compute units mean
+//! of heap (what it allocates, counted by `perp_localnet::heap`; a builtin's compute units mean
 //! nothing); everywhere each transaction within 1,232 bytes. With CU_TABLE_OUT set, the rows are
 //! written there as tab-separated values (`scripts/compute-units.sh` merges a native and an SBF
 //! run into docs/compute-units.md).
@@ -10,8 +10,8 @@ use perp::state::{MarketStatus, PAUSE_TRADING};
 use perp::OrderParams;
 use perp_client::chain::{Chain, TxOutcome};
 use perp_client::{events, instructions, pda};
-use perp_migrations::heap;
-use perp_migrations::localnet::Localnet;
+use perp_localnet::heap;
+use perp_localnet::localnet::Localnet;
 use perp_tests::*;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::message::Message;
@@ -105,7 +105,7 @@ async fn rest_orders(net: &mut Localnet, wallet: &Wallet, market: &TestMarket, o
 
 #[tokio::test]
 async fn every_instruction_within_the_compute_and_size_limits() {
-    let sbf = perp_migrations::native::sbf_program_dir().is_some();
+    let sbf = perp_localnet::native::sbf_program_dir().is_some();
     let mut net = localnet().await;
     let mut table = Table::default();
     let admin = net.admin.insecure_clone();

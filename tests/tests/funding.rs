@@ -5,7 +5,7 @@ use perp::events::{FundingApplied, FundingSampled, FundingSettled};
 use perp_client::chain::Chain;
 use perp_client::chain::TxOutcome;
 use perp_client::{events, instructions, views};
-use perp_migrations::localnet::Localnet;
+use perp_localnet::localnet::Localnet;
 use perp_tests::*;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_sdk::signature::Signer;

@@ -10,7 +10,7 @@ use perp_tests::*;
 use solana_sdk::signature::Signer;
 
 async fn set_status(
-    net: &mut perp_migrations::localnet::Localnet,
+    net: &mut perp_localnet::localnet::Localnet,
     market: &TestMarket,
     config: MarketConfig,
     status: MarketStatus,

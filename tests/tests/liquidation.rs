@@ -8,7 +8,7 @@ use perp::events::{Liquidated, OrderCancelled};
 use perp::math::margin::BracketParams;
 use perp::MarketConfig;
 use perp_client::events;
-use perp_migrations::localnet::Localnet;
+use perp_localnet::localnet::Localnet;
 use perp_tests::*;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signer;
@@ -264,7 +264,7 @@ async fn a_liquidation_over_fifteen_markets_goes_in_a_v0_transaction_with_a_look
     // On the SBF build it stays within the default 200,000 compute units (about 135,000).
     let prefix = format!("Program {} consumed ", perp::ID);
     let consumed = outcome.logs.iter().find_map(|l| l.strip_prefix(&prefix)?.split(' ').next()?.parse::<u64>().ok());
-    if perp_migrations::native::sbf_program_dir().is_some() {
+    if perp_localnet::native::sbf_program_dir().is_some() {
         assert!(consumed.is_some_and(|cu| cu <= 200_000), "{consumed:?} compute units");
     }
     let event = &events::decode::<Liquidated>(&outcome.logs)[0];

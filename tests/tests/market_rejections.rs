@@ -11,7 +11,7 @@ use perp::state::{market_account_size, PushOracle, PAUSE_TRADING};
 use perp::{MarketConfig, MarketLayout, MarketStatus, OrderParams};
 use perp_client::chain::Chain;
 use perp_client::{events, instructions, pda};
-use perp_migrations::localnet::Localnet;
+use perp_localnet::localnet::Localnet;
 use perp_tests::*;
 use solana_program_test::BanksClientError;
 use solana_sdk::instruction::Instruction;

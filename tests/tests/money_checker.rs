@@ -2,8 +2,8 @@
 //! test) is not a formality: money that reaches a vault without the program, or a vault that
 //! loses tokens, is reported with what broke.
 use anchor_spl::token::spl_token;
+use perp_localnet::localnet::Localnet;
 use perp_migrations::config::Config;
-use perp_migrations::localnet::Localnet;
 use perp_tests::*;
 use solana_sdk::signature::Signer;
 

@@ -8,7 +8,7 @@ use perp::state::OracleKind;
 use perp::{MarketConfig, OrderSide::*};
 use perp_client::chain::Chain;
 use perp_client::{events, instructions, pda};
-use perp_migrations::localnet::Localnet;
+use perp_localnet::localnet::Localnet;
 use perp_tests::*;
 use solana_program_test::BanksClientError;
 use solana_sdk::account::{Account, AccountSharedData};

@@ -13,7 +13,7 @@ use perp::math::position::lot_notional;
 use perp::state::book::{Side, NIL};
 use perp::OrderParams;
 use perp_client::{instructions, pda};
-use perp_migrations::localnet::Localnet;
+use perp_localnet::localnet::Localnet;
 use perp_tests::*;
 use proptest::prelude::*;
 use solana_sdk::pubkey::Pubkey;

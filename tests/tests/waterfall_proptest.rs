@@ -9,7 +9,7 @@ use perp::engine::orders::{OrderSide, OrderType};
 use perp::error::PerpError;
 use perp::OrderParams;
 use perp_client::{instructions, pda};
-use perp_migrations::localnet::Localnet;
+use perp_localnet::localnet::Localnet;
 use perp_tests::*;
 use proptest::prelude::*;
 use solana_sdk::pubkey::Pubkey;

@@ -8,7 +8,7 @@ use perp::{OrderParams, OrderType};
 use perp_client::chain::{error_of, Chain, Rejected, TxOutcome};
 use perp_client::instructions;
 use perp_client::rpc::RpcChain;
-use perp_migrations::localnet::Localnet;
+use perp_localnet::localnet::Localnet;
 use perp_migrations::{bootstrap, tokens};
 use rust_decimal::Decimal;
 use solana_sdk::pubkey::Pubkey;

@@ -8,7 +8,7 @@ use anchor_lang::prelude::*;
 
 /// Emits an Anchor event. On SBF this is `emit!` (the `sol_log_data` syscall: `Program data:`).
 /// Anchor's native build drops event data, so natively it goes through the syscall stubs, which
-/// the native runtimes here log into the transaction (perp-migrations' `event_logs`).
+/// the native runtimes here log into the transaction (perp-localnet's `event_logs`).
 macro_rules! emit_event {
     ($event:expr) => {{
         let data = anchor_lang::Event::data(&$event);

@@ -19,9 +19,7 @@ use crate::math::safe::{cast, SafeMath};
 use crate::state::book::{BookSide, Side};
 use crate::state::market::{MarketHeader, MarketView, Seat};
 
-/// Most resting orders an impact-price walk reads per side. A side whose orders within the fill
-/// band do not reach the impact notional within this many orders counts as thin.
-pub const MAX_IMPACT_ORDERS: usize = 64;
+pub use crate::math::funding::MAX_IMPACT_ORDERS;
 
 /// What one funding update did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

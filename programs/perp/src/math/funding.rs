@@ -14,6 +14,10 @@ pub const INTEREST_PERIOD_SECS: i64 = 8 * 3600;
 /// Shortest and longest funding interval; intervals must divide a day.
 pub const MIN_FUNDING_INTERVAL_SECS: u32 = 60;
 pub const MAX_FUNDING_INTERVAL_SECS: u32 = 8 * 3600;
+/// Most resting orders an impact-price walk reads per side. A side whose orders within the fill
+/// band do not reach the impact notional within this many orders counts as thin. (Here, below
+/// the state, so `create_market`'s range checks read it without reaching up to the engine.)
+pub const MAX_IMPACT_ORDERS: usize = 64;
 
 /// Premium of impact prices over the oracle at 1e9:
 /// [max(0, impact bid - oracle) - max(0, oracle - impact ask)] / oracle.

@@ -2,9 +2,8 @@
 //! market header.
 use anchor_lang::prelude::*;
 
-use crate::engine::funding::MAX_IMPACT_ORDERS;
 use crate::error::{PerpError, PerpResult};
-use crate::math::funding::interval_start;
+use crate::math::funding::{interval_start, MAX_IMPACT_ORDERS};
 use crate::math::funding::{MAX_FUNDING_INTERVAL_SECS, MIN_FUNDING_INTERVAL_SECS};
 use crate::math::margin::{BracketParams, MarginBrackets};
 use crate::math::position::lot_notional;

@@ -9,9 +9,9 @@ use solana_rpc::rpc::JsonRpcConfig;
 use solana_sdk::signature::Keypair;
 use solana_test_validator::{TestValidator, TestValidatorGenesis};
 
-use crate::bootstrap::{self, Deployment};
-use crate::config::Config;
 use crate::native;
+use perp_migrations::bootstrap::{self, Deployment};
+use perp_migrations::config::Config;
 
 /// A running validator with the exchange bootstrapped on it. Dropping it stops the validator,
 /// then removes its ledger (fields drop in declaration order).

@@ -17,9 +17,10 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::{Transaction, VersionedTransaction};
 
-use crate::bootstrap::{self, DeployedMarket, Deployment};
-use crate::config::Config;
-use crate::{native, tokens};
+use crate::native;
+use perp_migrations::bootstrap::{self, DeployedMarket, Deployment};
+use perp_migrations::config::Config;
+use perp_migrations::tokens;
 
 pub struct Localnet {
     pub ctx: ProgramTestContext,
