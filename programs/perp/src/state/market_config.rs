@@ -214,3 +214,6 @@ pub fn initialize_market<'a>(
     header.funding_last_sample_time = now;
     MarketView::split(header, rest)
 }
+
+#[cfg(test)]
+mod tests;
