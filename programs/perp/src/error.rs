@@ -3,6 +3,19 @@ use anchor_lang::prelude::*;
 /// The engine's and math's result type.
 pub type PerpResult<T> = core::result::Result<T, PerpError>;
 
+/// `validate!(condition, error, "format", args..)`: unless `condition` holds, logs the message
+/// with the offending values, then `error` with the caller's file and line, and returns it. Only
+/// the failure path logs.
+#[macro_export]
+macro_rules! validate {
+    ($cond:expr, $error:expr, $($fmt:tt)+) => {
+        if !$cond {
+            anchor_lang::solana_program::msg!($($fmt)+);
+            return Err($crate::math::safe::fail($error).into());
+        }
+    };
+}
+
 /// Every rejection the program makes. Codes are stable: append, never reorder.
 #[error_code]
 #[derive(PartialEq, Eq)]

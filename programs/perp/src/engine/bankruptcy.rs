@@ -54,7 +54,8 @@ pub fn resolve_bankruptcy(
         BankruptcyOutcome { settled: settle_trader(trader, trader_key, ledger, markets)?, ..Default::default() };
     let before = account_risk(trader, markets)?;
     if before.equity >= 0 {
-        return Err(PerpError::NotBankrupt);
+        anchor_lang::solana_program::msg!("equity {} is not below zero", before.equity);
+        return Err(crate::math::safe::fail(PerpError::NotBankrupt));
     }
     out.deficit = before.equity.unsigned_abs();
     // The insurance positions' results enter the fund first, so it pays from its true balance.

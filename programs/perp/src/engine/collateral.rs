@@ -23,9 +23,14 @@ pub fn withdraw(ledger: &mut Ledger, trader: &mut Trader, amount: u64, withdrawa
     if amount == 0 {
         return Err(PerpError::ZeroAmount);
     }
-    if amount > withdrawable.min(trader.collateral) {
-        return Err(PerpError::InsufficientCollateral);
-    }
+    crate::validate!(
+        amount <= withdrawable.min(trader.collateral),
+        PerpError::InsufficientCollateral,
+        "withdrawal of {} over the withdrawable {} (collateral {})",
+        amount,
+        withdrawable,
+        trader.collateral
+    );
     let collateral = trader.collateral.safe_sub(amount)?;
     let total_collateral = ledger.total_collateral.safe_sub(amount)?;
     let total_withdrawn = ledger.total_withdrawn.safe_add(amount)?;

@@ -68,9 +68,13 @@ pub fn liquidate(
         ..LiquidationOutcome::default()
     });
     let before = account_risk(liquidated, markets)?;
-    if !before.below_maintenance()? {
-        return Err(PerpError::NotLiquidatable);
-    }
+    crate::validate!(
+        before.below_maintenance()?,
+        PerpError::NotLiquidatable,
+        "equity {} at or above maintenance {}",
+        before.equity,
+        before.maintenance
+    );
     out.equity_before = before.equity;
     out.maintenance_before = before.maintenance;
     take_over(liquidated, liquidator, liquidator_key, ledger, markets, &mut out)?;

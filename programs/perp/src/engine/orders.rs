@@ -70,26 +70,38 @@ pub fn place_order(market: &mut MarketView, taker_seat: u32, params: &OrderParam
 
 fn validate(market: &MarketView, taker_seat: u32, params: &OrderParams) -> PerpResult<()> {
     let header = &*market.header;
-    if params.base_lots == 0 || params.base_lots > i64::MAX as u64 {
-        return Err(PerpError::InvalidOrderSize);
-    }
+    crate::validate!(
+        params.base_lots != 0 && params.base_lots <= i64::MAX as u64,
+        PerpError::InvalidOrderSize,
+        "order of {} lots",
+        params.base_lots
+    );
     if MarketStatus::try_from(header.status)? == MarketStatus::ReduceOnly && !params.reduce_only {
         return Err(PerpError::MarketReduceOnly);
     }
     let oracle = header.oracle_price;
     let reference_price = if params.order_type == OrderType::Market {
-        if params.price == 0 {
-            return Err(PerpError::MissingWorstPrice);
-        }
+        crate::validate!(params.price != 0, PerpError::MissingWorstPrice, "market order without a worst price");
         oracle
     } else {
-        if params.price == 0 || params.price % header.tick_size != 0 {
-            return Err(PerpError::PriceNotOnTick);
-        }
+        crate::validate!(
+            params.price != 0 && params.price % header.tick_size == 0,
+            PerpError::PriceNotOnTick,
+            "price {} on tick {}",
+            params.price,
+            header.tick_size
+        );
         let band = apply_ppm(oracle, u64::from(header.price_band_ppm), Rounding::Down)?;
-        if params.price < oracle.saturating_sub(band) || params.price > oracle.safe_add(band)? {
-            return Err(PerpError::PriceOutsideBand);
-        }
+        let (low, high) = (oracle.saturating_sub(band), oracle.safe_add(band)?);
+        crate::validate!(
+            (low..=high).contains(&params.price),
+            PerpError::PriceOutsideBand,
+            "price {} outside the band {}..={} around the oracle {}",
+            params.price,
+            low,
+            high,
+            oracle
+        );
         params.price
     };
     let notional = order_notional(header.lot_size, params.base_lots, reference_price)?;
@@ -97,9 +109,13 @@ fn validate(market: &MarketView, taker_seat: u32, params: &OrderParams) -> PerpR
     // minimum must stay closable (in a reduce-only market its seat could never be released).
     let closes_position =
         params.reduce_only && params.base_lots == reducible_lots(market.seat(taker_seat)?, params.side);
-    if notional < header.min_order_notional && !closes_position {
-        return Err(PerpError::OrderBelowMinNotional);
-    }
+    crate::validate!(
+        notional >= header.min_order_notional || closes_position,
+        PerpError::OrderBelowMinNotional,
+        "notional {} below the minimum {}",
+        notional,
+        header.min_order_notional
+    );
     if params.reduce_only {
         // What may rest reduce-only on a side is capped by the position in total, not per
         // order: 32 orders each the size of the position would be depth that can never fill.
@@ -108,9 +124,16 @@ fn validate(market: &MarketView, taker_seat: u32, params: &OrderParams) -> PerpR
         } else {
             0
         };
-        if reducible_lots(market.seat(taker_seat)?, params.side) < params.base_lots.safe_add(resting)? {
-            return Err(PerpError::ReduceOnlyViolation);
-        }
+        let reducible = reducible_lots(market.seat(taker_seat)?, params.side);
+        let wanted = params.base_lots.safe_add(resting)?;
+        crate::validate!(
+            reducible >= wanted,
+            PerpError::ReduceOnlyViolation,
+            "reduce-only {} lots (with {} resting) against {} reducible",
+            params.base_lots,
+            resting,
+            reducible
+        );
     }
     Ok(())
 }

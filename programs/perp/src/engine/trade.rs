@@ -33,9 +33,13 @@ pub fn trade(
     // Only the traded market changes: the others' seats are priced once.
     let others = account_risk(trader, &markets[1..])?;
     let before = account_risk_with(trader, &markets[..1], &others)?;
-    if before.below_maintenance()? {
-        return Err(PerpError::BelowMaintenance);
-    }
+    crate::validate!(
+        !before.below_maintenance()?,
+        PerpError::BelowMaintenance,
+        "equity {} below maintenance {}",
+        before.equity,
+        before.maintenance
+    );
     let (seat, claimed) = match trader.seat_in(&market_key) {
         Some(seat) => (seat, None),
         None => {
@@ -58,9 +62,13 @@ pub fn trade(
     // position, and nothing resting but reduce-only.
     let rests_risk = order.rested_lots > 0 && !params.reduce_only;
     let adds_risk = after.initial > before.initial || !only_reduces(base_before, base_after) || rests_risk;
-    if adds_risk && !after.meets_initial()? {
-        return Err(PerpError::InsufficientMargin);
-    }
+    crate::validate!(
+        !adds_risk || after.meets_initial()?,
+        PerpError::InsufficientMargin,
+        "margin equity {} below initial {}",
+        after.margin_equity,
+        after.initial
+    );
     ledger.fee_pool = ledger.fee_pool.safe_add(order.fees_to_pool)?;
     credit_insurance(ledger, InsuranceSource::Fees, order.fees_to_insurance)?;
     Ok(TradeOutcome { order, settled_before, settled_after, claimed })

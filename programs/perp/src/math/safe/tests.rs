@@ -34,3 +34,13 @@ proptest::proptest! {
         proptest::prop_assert_eq!(a.safe_div(b), expected);
     }
 }
+
+#[test]
+fn failures_keep_their_error_through_the_logging_path() {
+    assert_eq!(u64::MAX.safe_add(1), Err(PerpError::MathOverflow));
+    assert_eq!(0u64.safe_sub(1), Err(PerpError::MathOverflow));
+    assert_eq!(1i64.safe_div(0), Err(PerpError::DivisionByZero));
+    assert_eq!(i64::MIN.safe_div(-1), Err(PerpError::MathOverflow));
+    assert_eq!(cast::<u8, u64>(256), Err(PerpError::CastOverflow));
+    assert_eq!(fail(PerpError::ZeroAmount), PerpError::ZeroAmount);
+}
