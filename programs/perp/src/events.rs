@@ -311,3 +311,201 @@ pub struct BankruptcyResolved {
     pub equity_after: i64,
     pub insurance_fund_after: u64,
 }
+
+// Events built from the engine's records, in one place: handlers emit, they do not assemble.
+
+impl OrderFilled {
+    /// A fill of `taker` (an order of `taker_side`) in `market`, lots of `lot_size`.
+    pub fn from_record(
+        market: Pubkey,
+        taker: Pubkey,
+        taker_side: OrderSide,
+        lot_size: u64,
+        fill: &crate::engine::orders::FillRecord,
+    ) -> crate::error::PerpResult<Self> {
+        use crate::math::SafeMath;
+        Ok(Self {
+            market,
+            maker: fill.maker_trader,
+            taker,
+            taker_side,
+            price: fill.price,
+            base_lots: fill.base_lots,
+            base: fill.base_lots.safe_mul(lot_size)?,
+            maker_fee: fill.maker_fee,
+            taker_fee: fill.taker_fee,
+            maker_realized_pnl: fill.maker_realized_pnl,
+            taker_realized_pnl: fill.taker_realized_pnl,
+            maker_order_seq: fill.maker_order_seq,
+            maker_client_order_id: fill.maker_client_order_id,
+        })
+    }
+}
+
+impl OrderCancelled {
+    pub fn from_record(market: Pubkey, c: &crate::engine::orders::CancelRecord) -> Self {
+        Self {
+            market,
+            trader: c.trader,
+            order_seq: c.order_seq,
+            client_order_id: c.client_order_id,
+            side: c.side,
+            price: c.price,
+            base_lots: c.base_lots,
+            reason: c.reason,
+        }
+    }
+}
+
+impl FundingSampled {
+    pub fn from_update(market: Pubkey, update: &crate::engine::funding::FundingUpdate, oracle_price: u64) -> Self {
+        Self {
+            market,
+            sample_secs: update.sample_secs,
+            accrued_premium: update.accrued_premium,
+            premium: update.premium,
+            impact_bid: update.impact_bid,
+            impact_ask: update.impact_ask,
+            oracle_price,
+        }
+    }
+}
+
+impl FundingApplied {
+    /// An interval applied in `market`, whose header now holds the cumulative indices.
+    pub fn from_applied(
+        market: Pubkey,
+        applied: &crate::engine::funding::AppliedFunding,
+        header: &crate::state::MarketHeader,
+    ) -> Self {
+        Self {
+            market,
+            interval_start: applied.interval_start,
+            skipped_intervals: applied.skipped_intervals,
+            average_premium: applied.average_premium,
+            rate: applied.rate,
+            oracle_price: applied.oracle_price,
+            long_index_delta: applied.long_index_delta,
+            short_index_delta: applied.short_index_delta,
+            cumulative_funding_long: header.cumulative_funding_long,
+            cumulative_funding_short: header.cumulative_funding_short,
+            open_interest_lots: applied.open_interest_lots,
+            dust_to_insurance: applied.dust,
+        }
+    }
+}
+
+impl AdlApplied {
+    pub fn from_applied(market: Pubkey, trader: Pubkey, seat: u32, applied: &crate::engine::adl::AdlApplied) -> Self {
+        Self {
+            market,
+            trader,
+            seat,
+            events: applied.events,
+            last_event_seq: applied.last_seq,
+            base_lots: applied.lots,
+            cash: applied.cash,
+            price: applied.price,
+            realized_pnl: applied.realized_pnl,
+            funding_paid: applied.funding_paid,
+            insurance_funding_refund: applied.insurance_refund,
+            position_lots_after: applied.base_lots,
+        }
+    }
+}
+
+impl Liquidated {
+    /// `liquidator` took over part of `liquidated`'s position in `market`; the fund holds
+    /// `insurance_fund_after` afterwards.
+    pub fn from_outcome(
+        market: Pubkey,
+        liquidated: Pubkey,
+        liquidator: Pubkey,
+        out: &crate::engine::liquidation::LiquidationOutcome,
+        insurance_fund_after: u64,
+    ) -> Self {
+        Self {
+            market,
+            liquidated,
+            liquidator,
+            position_lots_before: out.position_lots_before,
+            base_lots: out.lots,
+            base: out.base,
+            oracle_price: out.oracle_price,
+            transfer_price: out.transfer_price,
+            notional: out.notional,
+            penalty: out.penalty.total,
+            penalty_to_liquidator: out.penalty.to_liquidator,
+            penalty_to_insurance: out.penalty.to_insurance,
+            realized_pnl: out.liquidated_realized_pnl,
+            equity_before: out.equity_before,
+            maintenance_before: out.maintenance_before,
+            equity_after: out.equity_after,
+            maintenance_after: out.maintenance_after,
+            insurance_fund_after,
+        }
+    }
+}
+
+impl OrderPlaced {
+    pub fn from_outcome(
+        market: Pubkey,
+        trader: Pubkey,
+        params: &crate::engine::orders::OrderParams,
+        out: &crate::engine::orders::PlaceOutcome,
+    ) -> Self {
+        Self {
+            market,
+            trader,
+            order_seq: out.order_seq,
+            client_order_id: params.client_order_id,
+            side: params.side,
+            order_type: params.order_type,
+            price: params.price,
+            base_lots: params.base_lots,
+            filled_lots: out.filled_lots,
+            rested_lots: out.rested_lots,
+            reduce_only: params.reduce_only,
+        }
+    }
+}
+
+impl AdlEventRecorded {
+    /// The bankrupt `trader`'s position in one market closed into ADL.
+    pub fn from_resolution(trader: Pubkey, m: &crate::engine::bankruptcy::MarketResolution) -> Self {
+        Self {
+            market: m.market,
+            bankrupt: trader,
+            position_lots: m.close.base_lots,
+            deficit_share: m.deficit_share,
+            bankruptcy_price: m.close.price,
+            cash: m.close.cash,
+            realized_pnl: m.close.realized_pnl,
+            side_lots: m.close.side_lots,
+            closed_lots: m.close.closed_lots,
+            event_seq: m.close.event_seq,
+            insurance_position_lots: m.close.insurance_position_lots,
+        }
+    }
+}
+
+impl BankruptcyResolved {
+    pub fn from_outcome(
+        trader: Pubkey,
+        out: &crate::engine::bankruptcy::BankruptcyOutcome,
+        insurance_fund_after: u64,
+    ) -> Self {
+        Self {
+            trader,
+            deficit: out.deficit,
+            insurance_paid: out.insurance_paid,
+            uncovered: out.uncovered,
+            insurance_swept: out.insurance_swept,
+            equity_after: out.equity_after,
+            insurance_fund_after,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -60,26 +60,13 @@ pub fn handle_liquidate(ctx: Context<Liquidate>) -> Result<()> {
         let (vault, insurance_vault) = (accounts.vault.to_account_info(), accounts.insurance_vault.to_account_info());
         return transfer_out(&accounts.token_program, &accounts.exchange, &vault, &insurance_vault, funding_dust);
     }
-    emit_event!(Liquidated {
+    emit_event!(Liquidated::from_outcome(
         market,
         liquidated,
         liquidator,
-        position_lots_before: out.position_lots_before,
-        base_lots: out.lots,
-        base: out.base,
-        oracle_price: out.oracle_price,
-        transfer_price: out.transfer_price,
-        notional: out.notional,
-        penalty: out.penalty.total,
-        penalty_to_liquidator: out.penalty.to_liquidator,
-        penalty_to_insurance: out.penalty.to_insurance,
-        realized_pnl: out.liquidated_realized_pnl,
-        equity_before: out.equity_before,
-        maintenance_before: out.maintenance_before,
-        equity_after: out.equity_after,
-        maintenance_after: out.maintenance_after,
-        insurance_fund_after: accounts.exchange.ledger.insurance_fund,
-    });
+        &out,
+        accounts.exchange.ledger.insurance_fund
+    ));
     let (vault, insurance_vault) = (accounts.vault.to_account_info(), accounts.insurance_vault.to_account_info());
     let to_insurance = out.penalty.to_insurance.safe_add(funding_dust)?;
     transfer_out(&accounts.token_program, &accounts.exchange, &vault, &insurance_vault, to_insurance)

@@ -75,33 +75,12 @@ pub fn refresh_market(
         }
     };
     let Some(applied) = applied else { return Ok(0) };
-    emit_event!(FundingApplied {
-        market: *key,
-        interval_start: applied.interval_start,
-        skipped_intervals: applied.skipped_intervals,
-        average_premium: applied.average_premium,
-        rate: applied.rate,
-        oracle_price: applied.oracle_price,
-        long_index_delta: applied.long_index_delta,
-        short_index_delta: applied.short_index_delta,
-        cumulative_funding_long: view.header.cumulative_funding_long,
-        cumulative_funding_short: view.header.cumulative_funding_short,
-        open_interest_lots: applied.open_interest_lots,
-        dust_to_insurance: applied.dust,
-    });
+    emit_event!(FundingApplied::from_applied(*key, &applied, view.header));
     Ok(applied.dust)
 }
 
 pub fn emit_funding_sampled(key: &Pubkey, update: &FundingUpdate, oracle_price: u64) {
-    emit_event!(FundingSampled {
-        market: *key,
-        sample_secs: update.sample_secs,
-        accrued_premium: update.accrued_premium,
-        premium: update.premium,
-        impact_bid: update.impact_bid,
-        impact_ask: update.impact_ask,
-        oracle_price,
-    });
+    emit_event!(FundingSampled::from_update(*key, update, oracle_price));
 }
 
 /// After a book change: the funding reading accrues and the book is read again (or the reading
@@ -193,33 +172,11 @@ pub fn emit_settlements(trader: &Pubkey, records: &[SettleRecord]) {
 }
 
 pub fn emit_adl_applied(market: &Pubkey, trader: &Pubkey, seat: u32, applied: &AdlApplied) {
-    emit_event!(AdlAppliedEvent {
-        market: *market,
-        trader: *trader,
-        seat,
-        events: applied.events,
-        last_event_seq: applied.last_seq,
-        base_lots: applied.lots,
-        cash: applied.cash,
-        price: applied.price,
-        realized_pnl: applied.realized_pnl,
-        funding_paid: applied.funding_paid,
-        insurance_funding_refund: applied.insurance_refund,
-        position_lots_after: applied.base_lots,
-    });
+    emit_event!(AdlAppliedEvent::from_applied(*market, *trader, seat, applied));
 }
 
 pub fn emit_cancels(market: &Pubkey, cancels: &[CancelRecord]) {
     for c in cancels {
-        emit_event!(OrderCancelled {
-            market: *market,
-            trader: c.trader,
-            order_seq: c.order_seq,
-            client_order_id: c.client_order_id,
-            side: c.side,
-            price: c.price,
-            base_lots: c.base_lots,
-            reason: c.reason,
-        });
+        emit_event!(OrderCancelled::from_record(*market, c));
     }
 }

@@ -61,19 +61,7 @@ pub fn handle_place_order(ctx: Context<PlaceOrder>, params: OrderParams) -> Resu
     }
     emit_fills(&market_key, &trader_key, &params, &placed)?;
     emit_cancels(&market_key, &placed.trade.order.cancels);
-    emit_event!(OrderPlaced {
-        market: market_key,
-        trader: trader_key,
-        order_seq: placed.trade.order.order_seq,
-        client_order_id: params.client_order_id,
-        side: params.side,
-        order_type: params.order_type,
-        price: params.price,
-        base_lots: params.base_lots,
-        filled_lots: placed.trade.order.filled_lots,
-        rested_lots: placed.trade.order.rested_lots,
-        reduce_only: params.reduce_only,
-    });
+    emit_event!(OrderPlaced::from_outcome(market_key, trader_key, &params, &placed.trade.order));
     emit_settlements(&trader_key, &placed.trade.settled_after);
     let fees = placed.trade.order.fees_to_insurance;
     if fees > 0 {
@@ -125,21 +113,7 @@ fn emit_fills(market: &Pubkey, taker: &Pubkey, params: &OrderParams, placed: &Pl
                 amount: fill.maker_funding_paid,
             });
         }
-        emit_event!(OrderFilled {
-            market: *market,
-            maker: fill.maker_trader,
-            taker: *taker,
-            taker_side: params.side,
-            price: fill.price,
-            base_lots: fill.base_lots,
-            base: fill.base_lots.safe_mul(placed.lot_size)?,
-            maker_fee: fill.maker_fee,
-            taker_fee: fill.taker_fee,
-            maker_realized_pnl: fill.maker_realized_pnl,
-            taker_realized_pnl: fill.taker_realized_pnl,
-            maker_order_seq: fill.maker_order_seq,
-            maker_client_order_id: fill.maker_client_order_id,
-        });
+        emit_event!(OrderFilled::from_record(*market, *taker, params.side, placed.lot_size, fill)?);
     }
     Ok(())
 }

@@ -72,28 +72,8 @@ fn emit(trader: &Pubkey, out: &BankruptcyOutcome, insurance_fund_after: u64) {
         emit_cancels(&m.market, &m.cancels);
     }
     for m in out.markets.iter().filter(|m| m.close.base_lots != 0) {
-        emit_event!(AdlEventRecorded {
-            market: m.market,
-            bankrupt: *trader,
-            position_lots: m.close.base_lots,
-            deficit_share: m.deficit_share,
-            bankruptcy_price: m.close.price,
-            cash: m.close.cash,
-            realized_pnl: m.close.realized_pnl,
-            side_lots: m.close.side_lots,
-            closed_lots: m.close.closed_lots,
-            event_seq: m.close.event_seq,
-            insurance_position_lots: m.close.insurance_position_lots,
-        });
+        emit_event!(AdlEventRecorded::from_resolution(*trader, m));
     }
     emit_settlements(trader, &out.settled);
-    emit_event!(BankruptcyResolved {
-        trader: *trader,
-        deficit: out.deficit,
-        insurance_paid: out.insurance_paid,
-        uncovered: out.uncovered,
-        insurance_swept: out.insurance_swept,
-        equity_after: out.equity_after,
-        insurance_fund_after,
-    });
+    emit_event!(BankruptcyResolved::from_outcome(*trader, out, insurance_fund_after));
 }
