@@ -10,10 +10,18 @@ pub type PerpResult<T> = core::result::Result<T, PerpError>;
 macro_rules! validate {
     ($cond:expr, $error:expr, $($fmt:tt)+) => {
         if !$cond {
-            anchor_lang::solana_program::msg!($($fmt)+);
+            $crate::error::log_failure(format_args!($($fmt)+));
             return Err($crate::math::safe::fail($error).into());
         }
     };
+}
+
+/// Logs a failed check's values (`validate!`), out of line: the formatting stays off the
+/// caller's stack frame (4 KiB on SBF) and off its happy path.
+#[cold]
+#[inline(never)]
+pub fn log_failure(args: core::fmt::Arguments) {
+    anchor_lang::solana_program::msg!("{}", args);
 }
 
 /// Every rejection the program makes. Codes are stable: append, never reorder.

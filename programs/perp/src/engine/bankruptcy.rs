@@ -54,7 +54,7 @@ pub fn resolve_bankruptcy(
         BankruptcyOutcome { settled: settle_trader(trader, trader_key, ledger, markets)?, ..Default::default() };
     let before = account_risk(trader, markets)?;
     if before.equity >= 0 {
-        anchor_lang::solana_program::msg!("equity {} is not below zero", before.equity);
+        crate::error::log_failure(format_args!("equity {} is not below zero", before.equity));
         return Err(crate::math::safe::fail(PerpError::NotBankrupt));
     }
     out.deficit = before.equity.unsigned_abs();
