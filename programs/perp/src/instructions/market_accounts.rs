@@ -129,12 +129,21 @@ pub fn load_markets<'a, 'info>(
     let mut funding_dust: u64 = 0;
     for (i, chunk) in remaining.chunks(stride).enumerate() {
         let info = &chunk[0];
-        if loaded.iter().any(|m| m.key == *info.key) || Some(info.key) == primary {
-            return Err(PerpError::DuplicateMarginAccount.into());
-        }
-        if expected.get(i) != Some(info.key) || chunk.len() != stride {
-            return Err(PerpError::ForeignMarket.into());
-        }
+        crate::validate!(
+            !loaded.iter().any(|m| m.key == *info.key) && Some(info.key) != primary,
+            PerpError::DuplicateMarginAccount,
+            "margin account {} ({}) passed twice",
+            i,
+            info.key
+        );
+        crate::validate!(
+            expected.get(i) == Some(info.key) && chunk.len() == stride,
+            PerpError::ForeignMarket,
+            "margin account {} is {}, the trader's market there is {:?}",
+            i,
+            info.key,
+            expected.get(i)
+        );
         let mut market = LoadedMarket::load(info)?;
         if with_oracles {
             let dust = refresh_market(info.key, &mut market.view()?, &chunk[1], now, FundingCrank::WhenDue)?;
@@ -143,7 +152,8 @@ pub fn load_markets<'a, 'info>(
         loaded.push(market);
     }
     if loaded.len() != expected.len() {
-        return Err(PerpError::MissingMarginAccounts.into());
+        crate::error::log_failure(format_args!("{} of the trader's {} markets passed", loaded.len(), expected.len()));
+        return Err(crate::math::safe::fail(PerpError::MissingMarginAccounts).into());
     }
     Ok(MarginSet { markets: loaded, funding_dust })
 }

@@ -28,20 +28,29 @@ pub struct OracleGuard {
 /// Checks a reading against the guard at `now` and converts it to a price at 1e6 (rounded
 /// down). Order of checks: sign, staleness, confidence, exponent.
 pub fn validated_price(reading: &OracleReading, guard: &OracleGuard, now: i64) -> PerpResult<u64> {
-    if reading.price <= 0 {
-        return Err(PerpError::NonPositiveOraclePrice);
-    }
+    crate::validate!(reading.price > 0, PerpError::NonPositiveOraclePrice, "oracle price {}", reading.price);
     let age = now.safe_sub(reading.publish_time)?;
-    if age > i64::from(guard.max_age_secs) {
-        return Err(PerpError::StaleOracle);
-    }
+    crate::validate!(
+        age <= i64::from(guard.max_age_secs),
+        PerpError::StaleOracle,
+        "oracle published at {}, {} s before the clock ({}), past the max age {} s",
+        reading.publish_time,
+        age,
+        now,
+        guard.max_age_secs
+    );
     let price: u64 = cast(reading.price)?;
     // conf / price <= max_ppm / 1e6, in u128 so nothing rounds.
     let lhs = u128::from(reading.conf).safe_mul(u128::from(PPM))?;
     let rhs = u128::from(guard.max_conf_ppm).safe_mul(u128::from(price))?;
-    if lhs > rhs {
-        return Err(PerpError::OracleConfidenceTooWide);
-    }
+    crate::validate!(
+        lhs <= rhs,
+        PerpError::OracleConfidenceTooWide,
+        "oracle confidence {} on price {} over {} ppm",
+        reading.conf,
+        price,
+        guard.max_conf_ppm
+    );
     let normalized = to_price_precision(price, reading.exponent)?;
     if normalized == 0 {
         return Err(PerpError::NonPositiveOraclePrice);

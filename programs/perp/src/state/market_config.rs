@@ -103,24 +103,40 @@ impl MarketConfig {
         // initial margin to below maintenance in any band, nor a reducing trade from maintenance
         // to below zero: band + taker fee fits both.
         let band_and_fee = self.fill_band_ppm.saturating_add(self.taker_fee_ppm);
-        if self.fill_band_ppm == 0
-            || band_and_fee > brackets.smallest_margin_gap_ppm()
-            || band_and_fee > brackets.lowest_maintenance_ppm()
-        {
-            return Err(PerpError::InvalidFillBand);
-        }
-        if self.price_band_ppm == 0 || self.price_band_ppm >= ppm {
-            return Err(PerpError::InvalidPriceBand);
-        }
+        crate::validate!(
+            self.fill_band_ppm != 0
+                && band_and_fee <= brackets.smallest_margin_gap_ppm()
+                && band_and_fee <= brackets.lowest_maintenance_ppm(),
+            PerpError::InvalidFillBand,
+            "fill band {} + taker fee {} ppm against the smallest margin gap {} and the lowest maintenance {}",
+            self.fill_band_ppm,
+            self.taker_fee_ppm,
+            brackets.smallest_margin_gap_ppm(),
+            brackets.lowest_maintenance_ppm()
+        );
+        crate::validate!(
+            self.price_band_ppm != 0 && self.price_band_ppm < ppm,
+            PerpError::InvalidPriceBand,
+            "price band {} ppm",
+            self.price_band_ppm
+        );
         if self.fee_insurance_share_ppm > ppm || self.liquidation_insurance_share_ppm > ppm {
             return Err(PerpError::ShareTooHigh);
         }
-        if self.liquidation_penalty_ppm == 0 || self.liquidation_penalty_ppm >= brackets.lowest_maintenance_ppm() {
-            return Err(PerpError::PenaltyNotBelowMaintenance);
-        }
-        if self.liquidation_buffer_ppm > brackets.smallest_margin_gap_ppm() {
-            return Err(PerpError::InvalidLiquidationBuffer);
-        }
+        crate::validate!(
+            self.liquidation_penalty_ppm != 0 && self.liquidation_penalty_ppm < brackets.lowest_maintenance_ppm(),
+            PerpError::PenaltyNotBelowMaintenance,
+            "liquidation penalty {} ppm against the lowest maintenance {}",
+            self.liquidation_penalty_ppm,
+            brackets.lowest_maintenance_ppm()
+        );
+        crate::validate!(
+            self.liquidation_buffer_ppm <= brackets.smallest_margin_gap_ppm(),
+            PerpError::InvalidLiquidationBuffer,
+            "liquidation buffer {} ppm over the smallest margin gap {}",
+            self.liquidation_buffer_ppm,
+            brackets.smallest_margin_gap_ppm()
+        );
         let interval = self.funding_interval_secs;
         if !(MIN_FUNDING_INTERVAL_SECS..=MAX_FUNDING_INTERVAL_SECS).contains(&interval)
             || 86_400 % interval != 0
@@ -133,13 +149,17 @@ impl MarketConfig {
         }
         // A seat costs at least a minimum order in refundable deposit, so filling the seat table
         // (and locking new traders out) costs capacity x minimum order, not a few units each.
-        if self.min_order_notional == 0
-            || self.max_open_interest_lots == 0
-            || self.seat_deposit == 0
-            || self.seat_deposit < self.min_order_notional
-        {
-            return Err(PerpError::InvalidMarketLimits);
-        }
+        crate::validate!(
+            self.min_order_notional != 0
+                && self.max_open_interest_lots != 0
+                && self.seat_deposit != 0
+                && self.seat_deposit >= self.min_order_notional,
+            PerpError::InvalidMarketLimits,
+            "minimum order {}, open-interest cap {} lots, seat deposit {}",
+            self.min_order_notional,
+            self.max_open_interest_lots,
+            self.seat_deposit
+        );
         // The impact walk reads at most MAX_IMPACT_ORDERS orders: that many minimum-size orders
         // must reach the impact notional, or dust orders could make a side read as thin.
         let walk_reach = self.min_order_notional.saturating_mul(MAX_IMPACT_ORDERS as u64);

@@ -31,15 +31,22 @@ impl PushOracle {
     /// not beyond the clock by more than `MAX_ORACLE_CLOCK_SKEW_SECS` (a time in milliseconds by
     /// mistake would switch staleness off, then lock every later refresh).
     pub fn update(&mut self, price: i64, conf: u64, publish_time: i64, now: i64) -> PerpResult<()> {
-        if price <= 0 {
-            return Err(PerpError::NonPositiveOraclePrice);
-        }
-        if publish_time <= self.publish_time {
-            return Err(PerpError::OraclePublishTimeNotIncreasing);
-        }
-        if publish_time > now.saturating_add(MAX_ORACLE_CLOCK_SKEW_SECS) {
-            return Err(PerpError::OraclePublishTimeInFuture);
-        }
+        crate::validate!(price > 0, PerpError::NonPositiveOraclePrice, "pushed price {}", price);
+        crate::validate!(
+            publish_time > self.publish_time,
+            PerpError::OraclePublishTimeNotIncreasing,
+            "publish time {} not after the oracle's {}",
+            publish_time,
+            self.publish_time
+        );
+        crate::validate!(
+            publish_time <= now.saturating_add(MAX_ORACLE_CLOCK_SKEW_SECS),
+            PerpError::OraclePublishTimeInFuture,
+            "publish time {} ahead of the clock {} by more than {} s",
+            publish_time,
+            now,
+            MAX_ORACLE_CLOCK_SKEW_SECS
+        );
         (self.price, self.conf, self.publish_time) = (price, conf, publish_time);
         Ok(())
     }
