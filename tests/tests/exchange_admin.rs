@@ -204,3 +204,26 @@ async fn anyone_tops_up_the_insurance_fund() {
     assert_eq!(snapshot(&mut net, &watched).await, before);
     assert_money_rules(&mut net).await;
 }
+
+/// Issue #19 item 8, first half: lamports sent to the vault PDAs before `initialize_exchange`
+/// (any balance makes a plain `create_account` fail; the runtime wants at least the rent of an
+/// empty account, 890,880 lamports, for a transfer to land) do not block it. They did: the
+/// creation failed with the system program's AccountAlreadyInUse, forever, since the addresses are
+/// fixed. The vaults are now topped up, allocated and assigned when pre-funded; the exchange
+/// account's Anchor `init` does the same.
+#[tokio::test]
+async fn lamports_sent_to_the_vault_addresses_first_do_not_block_initialization() {
+    let mut net = bare().await;
+    let rent = net.ctx.banks_client.get_rent().await.unwrap().minimum_balance(0);
+    for address in [pda::vault(), pda::insurance_vault(), pda::exchange()] {
+        let ix = solana_system_interface::instruction::transfer(&net.ctx.payer.pubkey(), &address, rent);
+        net.send(&[ix], &[]).await.unwrap();
+    }
+    let admin = net.admin.insecure_clone();
+    let ix = instructions::initialize_exchange(&admin.pubkey(), &net.mint.clone(), ExchangeParams::default());
+    net.send(&[ix], &[&admin]).await.expect("initialization despite the pre-funded vaults");
+    for vault in [pda::vault(), pda::insurance_vault()] {
+        let account = net.ctx.banks_client.get_account(vault).await.unwrap().unwrap();
+        assert_eq!(account.owner, anchor_spl::token::ID);
+    }
+}

@@ -1,7 +1,7 @@
 //! SPL Token CPIs: creating the vaults, and transfers into and out of them.
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::program_pack::Pack;
-use anchor_lang::system_program::{self, CreateAccount};
+use anchor_lang::system_program::{self, Allocate, Assign, CreateAccount, Transfer as SystemTransfer};
 use anchor_spl::token::spl_token::state::Account as SplTokenAccount;
 use anchor_spl::token::{self, InitializeAccount3, Token, TokenAccount, Transfer};
 
@@ -54,13 +54,30 @@ pub fn create_vault<'info>(
     system_program: &Program<'info, System>,
 ) -> Result<()> {
     let lamports = Rent::get()?.minimum_balance(SplTokenAccount::LEN);
-    let create = CreateAccount { from: payer.to_account_info(), to: account.to_account_info() };
-    system_program::create_account(
-        CpiContext::new_with_signer(system_program.key(), create, &[seeds]),
-        lamports,
-        SplTokenAccount::LEN as u64,
-        &token::ID,
-    )?;
+    let held = account.lamports();
+    if held == 0 {
+        let create = CreateAccount { from: payer.to_account_info(), to: account.to_account_info() };
+        system_program::create_account(
+            CpiContext::new_with_signer(system_program.key(), create, &[seeds]),
+            lamports,
+            SplTokenAccount::LEN as u64,
+            &token::ID,
+        )?;
+    } else {
+        // Someone sent lamports to the address first (which makes `create_account` fail, and
+        // would block the exchange's creation for good): top it up, then allocate and assign.
+        if held < lamports {
+            let top_up = SystemTransfer { from: payer.to_account_info(), to: account.to_account_info() };
+            system_program::transfer(CpiContext::new(system_program.key(), top_up), lamports - held)?;
+        }
+        let allocate = Allocate { account_to_allocate: account.to_account_info() };
+        system_program::allocate(
+            CpiContext::new_with_signer(system_program.key(), allocate, &[seeds]),
+            SplTokenAccount::LEN as u64,
+        )?;
+        let assign = Assign { account_to_assign: account.to_account_info() };
+        system_program::assign(CpiContext::new_with_signer(system_program.key(), assign, &[seeds]), &token::ID)?;
+    }
     let init =
         InitializeAccount3 { account: account.to_account_info(), mint: mint.clone(), authority: exchange.clone() };
     token::initialize_account3(CpiContext::new(token_program.key(), init))
