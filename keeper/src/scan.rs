@@ -150,6 +150,11 @@ impl Snapshot {
         price_accounts(&mut self.markets, &self.traders)
     }
 
+    /// The accounts in `health`, worst first.
+    pub fn in_health(&mut self, health: Health) -> Result<Vec<Priced>, PerpError> {
+        Ok(self.priced()?.into_iter().filter(|p| p.health == health).collect())
+    }
+
     /// Trader accounts holding a seat whose side has ADL events the seat has not applied yet.
     pub fn pending_adl(&mut self) -> Result<Vec<Pubkey>, PerpError> {
         let mut out = Vec::new();

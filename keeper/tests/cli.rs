@@ -1,11 +1,20 @@
-//! The `perp-keeper` binary as users run it: `localnet` prints the bootstrapped exchange and its
-//! markets; `localnet --validator` serves JSON-RPC until Ctrl-C (SIGINT) and then exits cleanly.
+//! The `perp-keeper` binary as users run it: `localnet` plays the market day or a scenario file
+//! (`--describe` prints the bootstrapped exchange and its markets); `localnet --validator` serves
+//! JSON-RPC until Ctrl-C (SIGINT) and then exits cleanly; `run` refuses bad input.
+#[cfg(feature = "validator")]
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
+#[cfg(feature = "validator")]
+use std::process::Stdio;
 
+#[cfg(feature = "validator")]
+use perp_client::accounts;
+#[cfg(feature = "validator")]
 use perp_client::chain::Chain;
+use perp_client::pda;
+#[cfg(feature = "validator")]
 use perp_client::rpc::RpcChain;
-use perp_client::{accounts, pda};
+#[cfg(feature = "validator")]
 use solana_sdk::signature::Keypair;
 
 fn keeper() -> Command {

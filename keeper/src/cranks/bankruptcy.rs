@@ -16,7 +16,7 @@ pub async fn run(
     snapshot: &mut Snapshot,
 ) -> anyhow::Result<CrankRun> {
     let mut run = CrankRun::default();
-    let bankrupt: Vec<_> = snapshot.priced().or_perp()?.into_iter().filter(|p| p.health == Health::Bankrupt).collect();
+    let bankrupt = snapshot.in_health(Health::Bankrupt).or_perp()?;
     for account in bankrupt {
         for attempt in 0..2 {
             let set = snapshot.margin_set(&account.trader, None)?;

@@ -31,8 +31,7 @@ pub async fn run(
     snapshot: &mut Snapshot,
 ) -> anyhow::Result<CrankRun> {
     let mut run = CrankRun::default();
-    let liquidatable: Vec<_> =
-        snapshot.priced().or_perp()?.into_iter().filter(|p| p.health == Health::Liquidatable).collect();
+    let liquidatable = snapshot.in_health(Health::Liquidatable).or_perp()?;
     let me = keeper.trader();
     for account in liquidatable {
         if account.address == me {

@@ -105,6 +105,15 @@ fn invalid(message: impl std::fmt::Display) -> StepError {
     StepError::Rejected { error: "InvalidValue".into(), message: message.to_string() }
 }
 
+/// A positive amount of quote in token units, or the step's rejection.
+fn positive_quote(amount: Decimal) -> Result<u64, StepError> {
+    let units = units::quote_units(amount, "amount").map_err(invalid)?;
+    if units == 0 {
+        return Err(invalid("amount must be positive"));
+    }
+    Ok(units)
+}
+
 /// A failed send as a rejection when the chain rejected it, fatal otherwise.
 fn rejection(e: anyhow::Error) -> StepError {
     if let Some(code) = error_of(&e) {
@@ -387,14 +396,7 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
                 Ok(run.landed)
             }
             Action::Deposit { trader, amount } => {
-                let amount = units::quote_units(*amount, "amount").map_err(invalid)?;
-                if amount == 0 {
-                    return Err(invalid("amount must be positive"));
-                }
-                let (owner, token, account) = {
-                    let w = self.wallet(trader);
-                    (w.owner.insecure_clone(), w.token, w.trader())
-                };
+                let (amount, owner, token, account) = self.money_step(trader, *amount)?;
                 tokens::mint_to(self.chain, &self.env.mint, &self.env.mint_authority, &token, amount).await?;
                 let markets: Vec<Pubkey> = self.margin_set(&account, None).await?.into_iter().map(|(m, _)| m).collect();
                 let ix =
@@ -402,14 +404,7 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
                 self.send(&[ix], &[&owner]).await
             }
             Action::Withdraw { trader, amount } => {
-                let amount = units::quote_units(*amount, "amount").map_err(invalid)?;
-                if amount == 0 {
-                    return Err(invalid("amount must be positive"));
-                }
-                let (owner, token, account) = {
-                    let w = self.wallet(trader);
-                    (w.owner.insecure_clone(), w.token, w.trader())
-                };
+                let (amount, owner, token, account) = self.money_step(trader, *amount)?;
                 let set = self.margin_set(&account, None).await?;
                 let ix =
                     instructions::with_margin_set(instructions::withdraw(&owner.pubkey(), 0, &token, amount), &set);
@@ -443,10 +438,7 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
                 self.send(&[ix], &[&owner]).await
             }
             Action::InsuranceDeposit { amount } => {
-                let amount = units::quote_units(*amount, "amount").map_err(invalid)?;
-                if amount == 0 {
-                    return Err(invalid("amount must be positive"));
-                }
+                let amount = positive_quote(*amount)?;
                 self.insurance_deposit(amount).await.map(|o| vec![o]).map_err(rejection)
             }
             Action::UpdateMarket { market, changes } => {
@@ -509,6 +501,14 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
                 self.send(&[instructions::set_pause_flags(&admin.pubkey(), flags)], &[&admin]).await
             }
         }
+    }
+
+    /// A deposit's or withdrawal's amount in token units, and the trader's keypair, token account
+    /// and trader account.
+    fn money_step(&self, trader: &str, amount: Decimal) -> Result<(u64, Keypair, Pubkey, Pubkey), StepError> {
+        let amount = positive_quote(amount)?;
+        let w = self.wallet(trader);
+        Ok((amount, w.owner.insecure_clone(), w.token, w.trader()))
     }
 
     async fn fetch_trader(&mut self, address: &Pubkey) -> anyhow::Result<Option<Trader>> {
