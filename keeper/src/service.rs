@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use perp_client::rpc::RpcChain;
 use serde::Deserialize;
+use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::cranks::{self, Crank};
@@ -35,6 +36,8 @@ pub struct KeeperConfig {
     pub price_path: Option<PathBuf>,
     /// Unix time the price path starts at (default: when the keeper starts).
     pub price_path_start: Option<i64>,
+    /// The market accounts to crank (default: every market of the program).
+    pub markets: Option<Vec<String>>,
     pub compute_unit_limit: Option<u32>,
     /// Micro-lamports per compute unit.
     pub priority_fee: Option<u64>,
@@ -129,6 +132,8 @@ pub struct Resolved {
     pub keeper: Keeper,
     pub intervals: Intervals,
     pub metrics_addr: Option<SocketAddr>,
+    /// Only these markets (and the traders in them) are cranked; `None`: all of them.
+    pub markets: Option<Vec<Pubkey>>,
 }
 
 impl KeeperConfig {
@@ -162,7 +167,15 @@ impl KeeperConfig {
             settings,
             metrics: Metrics::new(),
         };
-        Ok(Resolved { url, keeper, intervals: self.intervals, metrics_addr: self.metrics_addr })
+        let markets = self
+            .markets
+            .map(|list| {
+                list.iter()
+                    .map(|m| m.parse::<Pubkey>().map_err(|_| anyhow::anyhow!("markets: {m:?} is not a market address")))
+                    .collect::<anyhow::Result<Vec<_>>>()
+            })
+            .transpose()?;
+        Ok(Resolved { url, keeper, intervals: self.intervals, metrics_addr: self.metrics_addr, markets })
     }
 }
 
@@ -173,11 +186,17 @@ pub async fn run(
     cycles: Option<u64>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let Resolved { url, keeper, intervals, metrics_addr } = resolved;
+    let Resolved { url, keeper, intervals, metrics_addr, markets } = resolved;
     let payer = keeper.owner.insecure_clone();
     let chain = || RpcChain::new(url.clone(), payer.insecure_clone());
     tracing::info!(%url, keeper = %keeper.owner.pubkey(), trader = %keeper.trader(), "keeper starting");
-    let tracked = Rc::new(RefCell::new(Tracked::discover(&mut chain()).await?));
+    let only = move |mut found: Tracked| {
+        if let Some(list) = &markets {
+            found.markets.retain(|m| list.contains(m));
+        }
+        found
+    };
+    let tracked = Rc::new(RefCell::new(only(Tracked::discover(&mut chain()).await?)));
     tracing::info!(
         markets = tracked.borrow().markets.len(),
         traders = tracked.borrow().traders.len(),
@@ -242,7 +261,7 @@ pub async fn run(
                     _ = stop.changed() => break,
                 }
                 match Tracked::discover(&mut chain).await {
-                    Ok(found) => *tracked.borrow_mut() = found,
+                    Ok(found) => *tracked.borrow_mut() = only(found),
                     Err(e) => tracing::warn!(error = %e, "discovery failed; keeping the accounts known"),
                 }
                 let current = tracked.borrow().clone();

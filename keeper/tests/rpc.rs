@@ -140,7 +140,8 @@ async fn the_keeper_over_json_rpc() {
     prices.set("BTC-PERP", PriceQuote { price: 80_000_000_000, conf: 0, age: 0 });
     let intervals =
         Intervals { oracle: 1, funding: 1, liquidation: 1, bankruptcy: 1, adl: 1, discovery: 1, funding_sample: 60 };
-    let resolved = Resolved { url: net.validator.rpc_url(), keeper, intervals, metrics_addr: None };
+    let resolved =
+        Resolved { url: net.validator.rpc_url(), keeper, intervals, metrics_addr: None, markets: Some(vec![btc]) };
     let metrics = resolved.keeper.metrics.clone();
     service::run(resolved, Some(6), std::future::pending()).await.unwrap();
     assert_eq!(unhealthy(&mut chain).await, (0, 0));

@@ -57,4 +57,13 @@ fn bad_configs_say_what_is_wrong() {
     let err = read_keypair(&bad).err().unwrap().to_string();
     assert!(err.contains("bad.json"), "{err}");
     assert!(KeeperConfig::default().resolve(None, 0).err().unwrap().to_string().contains("no keypair"));
+    let key = dir.path().join("id.json");
+    std::fs::write(&key, serde_json::to_string(&Keypair::new().to_bytes().to_vec()).unwrap()).unwrap();
+    let bad_market =
+        KeeperConfig { keypair: Some(key.clone()), markets: Some(vec!["BTC".into()]), ..KeeperConfig::default() };
+    let err = bad_market.resolve(None, 0).err().unwrap().to_string();
+    assert!(err.contains("\"BTC\" is not a market address"), "{err}");
+    let market = Pubkey::new_unique();
+    let good = KeeperConfig { keypair: Some(key), markets: Some(vec![market.to_string()]), ..KeeperConfig::default() };
+    assert_eq!(good.resolve(None, 0).unwrap().markets, Some(vec![market]));
 }
