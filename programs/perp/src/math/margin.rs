@@ -1,7 +1,6 @@
 //! Tiered margin brackets in Binance's form: each notional band has its own initial and
 //! maintenance ratio plus a derived "amount" that makes the requirement continuous across band
 //! edges. Requirement in band i = `notional x ratio_i / 1e6 - amount_i`, rounded up.
-use bytemuck::{Pod, Zeroable};
 
 use crate::error::{PerpError, PerpResult};
 use crate::math::fixed::{mul_div_u64, Rounding, PPM, QUOTE_PRECISION};
@@ -28,8 +27,8 @@ pub struct BracketParams {
 }
 
 /// A band as stored, with its derived amounts (token units).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
-#[repr(C)]
+#[anchor_lang::zero_copy]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Bracket {
     /// Inclusive upper notional of the band, in collateral token units.
     pub max_notional: u64,
@@ -46,8 +45,8 @@ pub struct Bracket {
 const _: () = assert!(core::mem::size_of::<Bracket>() == 32);
 
 /// The market's bracket table: `count` active bands at the front of `bands`, the rest zeroed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
-#[repr(C)]
+#[anchor_lang::zero_copy]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct MarginBrackets {
     /// The bands, lowest notional first; only the first `count` are meaningful.
     pub bands: [Bracket; MAX_BRACKETS],

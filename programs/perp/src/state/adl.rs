@@ -11,7 +11,6 @@
 //! position when the seat applies, so long base == short base and the cash on the books hold
 //! exactly at every moment; the lots that rounding leaves behind stay with the insurance position
 //! (at most one per seat and event).
-use bytemuck::{Pod, Zeroable};
 
 use crate::error::{PerpError, PerpResult};
 
@@ -24,8 +23,8 @@ pub const LONG: usize = 0;
 pub const SHORT: usize = 1;
 
 /// One ADL event on one side.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
-#[repr(C)]
+#[anchor_lang::zero_copy]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct AdlEvent {
     pub seq: u64,
     /// The side's seats' lots when the event happened, and the lots they keep: each position on
@@ -48,8 +47,8 @@ pub struct AdlEvent {
 const _: () = assert!(core::mem::size_of::<AdlEvent>() == 64);
 
 /// One side's ADL bookkeeping.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
-#[repr(C)]
+#[anchor_lang::zero_copy]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct AdlSide {
     /// Sequence number of the next event. A seat whose `adl_seq` equals it has nothing pending.
     pub next_seq: u64,
@@ -90,8 +89,8 @@ fn ring_slot(seq: u64) -> PerpResult<usize> {
 /// The insurance fund's position in a market: what it took over from bankrupt accounts and has
 /// not yet handed to the opposite side's seats, plus the lots rounding left it. Its realized PnL
 /// and funding wait in `unsettled_quote` until a bankruptcy resolution sweeps them into the fund.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
-#[repr(C)]
+#[anchor_lang::zero_copy]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct InsurancePosition {
     /// Lots (> 0 long) and signed cost basis, as a seat's.
     pub base_lots: i64,

@@ -5,8 +5,6 @@
 //! capacity. Orders are sorted from best to worst (see [`Side`]); a live order keeps its node
 //! index for its whole life, so seats and callers may hold on to indices across removals.
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::error::{PerpError, PerpResult};
 
 /// The null node index: no child, empty tree or end of the free list.
@@ -19,8 +17,8 @@ pub const MAX_ORDERS_PER_SIDE: u32 = 4096;
 const MAX_DEPTH: usize = 32;
 
 /// A resting order, or a free node of the arena (`height == 0`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
-#[repr(C)]
+#[anchor_lang::zero_copy]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct OrderNode {
     /// Limit price: quote per base at 1e6.
     pub price: u64,
@@ -47,8 +45,8 @@ const _: () = assert!(core::mem::size_of::<OrderNode>() == 48);
 const _: () = assert!(core::mem::align_of::<OrderNode>() <= 8);
 
 /// Bookkeeping of one book side's arena.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
-#[repr(C)]
+#[anchor_lang::zero_copy]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct BookSideHeader {
     /// Root node index, `NIL` when empty (an all-zero header must be turned valid by `init`).
     pub root: u32,

@@ -6,7 +6,7 @@
 //! The client sizes the account with [`market_account_size`] and creates it with the system
 //! program; `create_market` takes it as `#[account(zero)]`.
 use anchor_lang::prelude::*;
-use bytemuck::{Pod, Zeroable};
+use bytemuck::Zeroable;
 
 use crate::error::{PerpError, PerpResult};
 use crate::math::margin::MarginBrackets;
@@ -173,8 +173,8 @@ const _: () = assert!(core::mem::size_of::<MarketHeader>() == 752 + 8 + 2 * 280 
 const _: () = assert!(core::mem::align_of::<MarketHeader>() <= 8);
 
 /// One trader's state in one market.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
-#[repr(C)]
+#[anchor_lang::zero_copy]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Seat {
     /// The trader account holding this seat; default when the seat is free.
     pub trader: Pubkey,

@@ -1,4 +1,5 @@
 use super::*;
+use bytemuck::Zeroable;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
