@@ -3,8 +3,9 @@
 //!
 //! Anchor's builder runs `cargo test __anchor_private_print_idl --features idl-build` in the
 //! program's folder, and installs a toolchain with rustup whenever `RUSTUP_TOOLCHAIN` is set
-//! (it is, under `cargo run`): this tool clears it first. The build goes to its own target
-//! folder, so it never waits on (or invalidates) the workspace's.
+//! (it is, under `cargo run`): this tool clears it first. The build shares the workspace's
+//! target folder (cargo has released its lock by the time the tool runs); its `idl-build`
+//! feature set gets its own artifacts, so the workspace's builds are not invalidated.
 use std::path::PathBuf;
 
 fn main() -> anyhow::Result<()> {
@@ -12,7 +13,8 @@ fn main() -> anyhow::Result<()> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize()?;
     // Anchor's builder reads this variable; the tool runs before any other thread exists.
     std::env::remove_var("RUSTUP_TOOLCHAIN");
-    let target = root.join("target/idl");
+    let target = root.join("target");
+    // (An explicit --target-dir: the program folder's own default would be the same one.)
     let idl = anchor_lang_idl::build::IdlBuilder::new()
         .program_path(root.join("programs/perp"))
         .cargo_args(vec!["--target-dir".into(), target.display().to_string(), "--lib".into()])
