@@ -7,9 +7,12 @@ use perp::error::PerpError;
 use perp::state::{OracleKind, PushOracle};
 use perp_client::chain::Chain;
 use perp_client::instructions;
+use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signer;
 
 use crate::keeper::{CrankRun, Keeper, Sent};
+use crate::prices::PriceQuote;
 use crate::scan::Snapshot;
 
 /// `price` at 1e6 in the oracle's exponent, exactly (`None` when it does not fit exactly).
@@ -22,6 +25,20 @@ pub fn to_oracle_units(price: u64, exponent: i32) -> Option<i64> {
         price.checked_mul(10u64.checked_pow(shift.unsigned_abs())?)?
     };
     i64::try_from(raw).ok()
+}
+
+/// The `update_push_oracle` of `quote` published at `publish_time`, in `oracle`'s exponent;
+/// `None` when the price or its confidence does not fit that exponent exactly.
+pub fn push_instruction(
+    authority: &Pubkey,
+    oracle_key: &Pubkey,
+    oracle: &PushOracle,
+    quote: PriceQuote,
+    publish_time: i64,
+) -> Option<Instruction> {
+    let price = to_oracle_units(quote.price, oracle.exponent)?;
+    let conf = u64::try_from(to_oracle_units(quote.conf, oracle.exponent)?).ok()?;
+    Some(instructions::update_push_oracle(authority, oracle_key, price, conf, publish_time))
 }
 
 pub async fn run(keeper: &Keeper, chain: &mut impl Chain, snapshot: &mut Snapshot) -> anyhow::Result<CrankRun> {
@@ -46,15 +63,11 @@ pub async fn run(keeper: &Keeper, chain: &mut impl Chain, snapshot: &mut Snapsho
         if publish_time <= oracle.publish_time {
             continue;
         }
-        let (Some(price), Some(conf)) = (
-            to_oracle_units(quote.price, oracle.exponent),
-            to_oracle_units(quote.conf, oracle.exponent).and_then(|c| u64::try_from(c).ok()),
-        ) else {
+        let Some(push) = push_instruction(&authority.pubkey(), &header.oracle, &oracle, quote, publish_time) else {
             tracing::warn!(%symbol, price = quote.price, exponent = oracle.exponent, "price does not fit the oracle's exponent");
             run.stats.errors += 1;
             continue;
         };
-        let push = instructions::update_push_oracle(&authority.pubkey(), &header.oracle, price, conf, publish_time);
         let sent =
             keeper.send(chain, "oracle", &[push], &[authority], &[PerpError::OraclePublishTimeNotIncreasing]).await;
         run.count(&sent);
@@ -68,3 +81,6 @@ pub async fn run(keeper: &Keeper, chain: &mut impl Chain, snapshot: &mut Snapsho
     }
     Ok(run)
 }
+
+#[cfg(test)]
+mod tests;

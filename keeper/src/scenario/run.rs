@@ -362,22 +362,19 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
                 if *age < 0 {
                     return Err(invalid("age must not be negative"));
                 }
-                self.prices.set(market, PriceQuote { price, conf, age: *age });
-                let exponent = -6;
-                let raw = crate::cranks::oracle::to_oracle_units(price, exponent)
-                    .ok_or_else(|| invalid("price too large"))?;
-                let raw_conf = crate::cranks::oracle::to_oracle_units(conf, exponent)
-                    .and_then(|c| u64::try_from(c).ok())
-                    .ok_or_else(|| invalid("confidence too large"))?;
+                let quote = PriceQuote { price, conf, age: *age };
+                self.prices.set(market, quote);
                 // The oracle's publish times must increase: let the clock pass the last one.
                 let mut now = bootstrap::unix_time(self.chain).await?;
-                let last = self.oracle_publish_time(&m.oracle).await?;
-                while now - age <= last {
+                let oracle = self.push_oracle(&m.oracle).await?;
+                while now - age <= oracle.publish_time {
                     self.chain.tick().await?;
                     now = bootstrap::unix_time(self.chain).await?;
                 }
                 let authority = self.env.oracle_authority.insecure_clone();
-                let push = instructions::update_push_oracle(&authority.pubkey(), &m.oracle, raw, raw_conf, now - age);
+                let push =
+                    crate::cranks::oracle::push_instruction(&authority.pubkey(), &m.oracle, &oracle, quote, now - age)
+                        .ok_or_else(|| invalid("price or confidence does not fit the oracle's exponent"))?;
                 let mut out = self.send(&[push], &[&authority]).await?;
                 // Cache it in the market; a price the market refuses (stale, too uncertain) stays
                 // in the oracle only, and the step is still done.
@@ -518,10 +515,10 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
         })
     }
 
-    async fn oracle_publish_time(&mut self, oracle: &Pubkey) -> anyhow::Result<i64> {
+    async fn push_oracle(&mut self, oracle: &Pubkey) -> anyhow::Result<perp::state::PushOracle> {
         use anchor_lang::AccountDeserialize;
         let account =
             self.chain.account(oracle).await?.ok_or_else(|| anyhow::anyhow!("oracle {oracle} does not exist"))?;
-        Ok(perp::state::PushOracle::try_deserialize(&mut account.data.as_slice())?.publish_time)
+        Ok(perp::state::PushOracle::try_deserialize(&mut account.data.as_slice())?)
     }
 }
