@@ -1,6 +1,6 @@
 # Shared by scripts/test.sh, scripts/compute-units.sh and .ci/run: one feature set, so the
 # dependency tree builds once; the timed step runner; libclang for Agave's validator tree.
-VALIDATOR_FEATURES="perp-tests/validator,perp-keeper/validator"
+VALIDATOR_FEATURES="perp-tests/validator,perp-keeper/validator,perp-cli/validator"
 
 # step NAME COMMAND...: runs COMMAND, printing how long it took.
 step() { local name=$1; shift; local t0=$SECONDS; echo "::: $name"; "$@"; echo "::: $name took $((SECONDS - t0)) s"; }

@@ -2,6 +2,7 @@
 use anchor_lang::{AccountDeserialize, Discriminator, Space};
 use perp::error::PerpError;
 use perp::state::{Exchange, MarketHeader, Trader};
+use solana_sdk::pubkey::Pubkey;
 
 use crate::chain::AccountFilter;
 
@@ -47,4 +48,16 @@ pub fn trader(data: &[u8]) -> Result<Trader, DecodeError> {
 /// The program's custom error code (as it appears in `InstructionError::Custom`).
 pub fn error_code(error: PerpError) -> u32 {
     error.into()
+}
+
+/// Decodes trader accounts' data (Anchor discriminator checked).
+pub fn decode_traders(accounts: &[(Pubkey, Vec<u8>)]) -> anyhow::Result<Vec<(Pubkey, Trader)>> {
+    accounts
+        .iter()
+        .map(|(address, data)| {
+            let trader =
+                Trader::try_deserialize(&mut data.as_slice()).map_err(|e| anyhow::anyhow!("trader {address}: {e}"))?;
+            Ok((*address, trader))
+        })
+        .collect()
 }

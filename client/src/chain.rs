@@ -37,6 +37,22 @@ pub trait Chain {
     /// Several accounts at once, in the order asked (`getMultipleAccounts` in batches of
     /// `MULTIPLE_ACCOUNTS_BATCH` over JSON-RPC).
     async fn multiple_accounts(&mut self, addresses: &[Pubkey]) -> anyhow::Result<Vec<Option<Account>>>;
+
+    /// The landed transactions that named `address`, newest first, at most `limit`, with their
+    /// logs (`getSignaturesForAddress` then `getTransaction` over JSON-RPC).
+    async fn history(&mut self, address: &Pubkey, limit: usize) -> anyhow::Result<Vec<HistoryEntry>>;
+}
+
+/// One landed transaction, as a wallet's history shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub signature: Signature,
+    pub slot: u64,
+    /// Unix seconds of its block, when the node knows it.
+    pub block_time: Option<i64>,
+    /// Landed but failed (its fee was paid, nothing else changed).
+    pub error: Option<TransactionError>,
+    pub logs: Vec<String>,
 }
 
 /// Most accounts one `getMultipleAccounts` request may ask for.

@@ -47,5 +47,75 @@ pub fn decode<E: AnchorDeserialize + Discriminator>(logs: &[String]) -> Vec<E> {
         .collect()
 }
 
+/// An event of the program, named, with its fields as text (`history` shows these).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamedEvent {
+    pub name: &'static str,
+    /// The event's fields, `name: value` separated by commas (its `Debug` form).
+    pub fields: String,
+}
+
+macro_rules! named_events {
+    ($($event:ident),* $(,)?) => {
+        /// The names of the events `all` decodes.
+        pub const EVENT_NAMES: &[&str] = &[$(stringify!($event)),*];
+
+        /// One payload as a named event, `None` when no event of the program has its
+        /// discriminator.
+        fn named(bytes: &[u8]) -> Option<NamedEvent> {
+            $(
+                if let Some(body) = bytes.strip_prefix(perp::events::$event::DISCRIMINATOR) {
+                    let event = perp::events::$event::deserialize(&mut &body[..]).ok()?;
+                    let text = format!("{event:?}");
+                    let fields = text
+                        .strip_prefix(concat!(stringify!($event), " { "))
+                        .and_then(|t| t.strip_suffix(" }"))
+                        .unwrap_or(&text)
+                        .to_string();
+                    return Some(NamedEvent { name: stringify!($event), fields });
+                }
+            )*
+            None
+        }
+    };
+}
+
+named_events!(
+    ExchangeInitialized,
+    ExchangeParamsSet,
+    PauseFlagsSet,
+    AdminProposed,
+    AdminAccepted,
+    TraderOpened,
+    TraderClosed,
+    CollateralDeposited,
+    CollateralWithdrawn,
+    InsuranceDeposited,
+    MarketCreated,
+    MarketUpdated,
+    PushOracleUpdated,
+    OraclePriceCached,
+    OrderPlaced,
+    OrderFilled,
+    OrderCancelled,
+    SeatClaimed,
+    SeatReleased,
+    SeatSettled,
+    FeesToInsurance,
+    FundingSettled,
+    FundingSampled,
+    FundingApplied,
+    Liquidated,
+    AdlApplied,
+    AdlEventRecorded,
+    BankruptcyResolved,
+);
+
+/// Every event of the program in `logs`, in order, each named (a test checks `EVENT_NAMES` against
+/// the program's events).
+pub fn all(logs: &[String]) -> Vec<NamedEvent> {
+    program_data(logs).iter().filter_map(|bytes| named(bytes)).collect()
+}
+
 #[cfg(test)]
 mod tests;

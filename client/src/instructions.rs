@@ -309,3 +309,21 @@ pub fn resolve_bankruptcy(trader: &Pubkey, margin_set: &[(Pubkey, Pubkey)]) -> I
     );
     with_margin_set(ix, margin_set)
 }
+
+/// Creates `owner`'s associated token account of `mint` unless it exists (`CreateIdempotent`);
+/// `payer` funds its rent.
+pub fn create_associated_token_idempotent(payer: &Pubkey, owner: &Pubkey, mint: &Pubkey) -> Instruction {
+    Instruction {
+        program_id: pda::ASSOCIATED_TOKEN_PROGRAM,
+        accounts: vec![
+            AccountMeta::new(*payer, true),
+            AccountMeta::new(pda::associated_token(owner, mint), false),
+            AccountMeta::new_readonly(*owner, false),
+            AccountMeta::new_readonly(*mint, false),
+            AccountMeta::new_readonly(anchor_lang::system_program::ID, false),
+            AccountMeta::new_readonly(token_program(), false),
+        ],
+        // The program's instruction tag: 0 Create, 1 CreateIdempotent.
+        data: vec![1],
+    }
+}

@@ -9,6 +9,8 @@ pub mod money;
 pub mod pda;
 pub mod risk;
 pub mod rpc;
+pub mod solana_cli;
+pub mod units;
 pub mod views;
 
 pub use perp;

@@ -32,3 +32,33 @@ pub fn symbol(name: &str) -> [u8; 16] {
     out[..n].copy_from_slice(&bytes[..n]);
     out
 }
+
+/// Pyth's push-oracle program, which keeps each sponsored feed's `PriceUpdateV2` account current.
+pub const PYTH_PUSH_ORACLE: Pubkey = solana_sdk::pubkey!("pythWSnswVUd12oZpeFP8e9CVaEqJg25g1Vtc2biRsT");
+
+/// The `PriceUpdateV2` account Pyth's push oracle keeps for `feed_id` on shard `shard`.
+pub fn pyth_price_feed(shard: u16, feed_id: &[u8; 32]) -> Pubkey {
+    Pubkey::find_program_address(&[&shard.to_le_bytes(), feed_id], &PYTH_PUSH_ORACLE).0
+}
+
+/// The oracle account a market's instructions take: its push oracle, or for a Pyth market the
+/// feed's account on shard 0 (any fully verified `PriceUpdateV2` of the feed is accepted; this
+/// is the one Pyth keeps current).
+pub fn oracle_account(header: &perp::state::MarketHeader) -> Result<Pubkey, perp::error::PerpError> {
+    Ok(match perp::state::OracleKind::try_from(header.oracle_kind)? {
+        perp::state::OracleKind::Push => header.oracle,
+        perp::state::OracleKind::Pyth => pyth_price_feed(0, &header.oracle.to_bytes()),
+    })
+}
+
+/// The SPL associated token account program.
+pub const ASSOCIATED_TOKEN_PROGRAM: Pubkey = solana_sdk::pubkey!("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
+
+/// `owner`'s associated token account of `mint` (classic SPL Token).
+pub fn associated_token(owner: &Pubkey, mint: &Pubkey) -> Pubkey {
+    let seeds: [&[u8]; 3] = [owner.as_ref(), anchor_spl::token::ID.as_ref(), mint.as_ref()];
+    Pubkey::find_program_address(&seeds, &ASSOCIATED_TOKEN_PROGRAM).0
+}
+
+#[cfg(test)]
+mod tests;

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use solana_account_decoder_client_types::UiAccountEncoding;
 use solana_commitment_config::{CommitmentConfig, CommitmentLevel};
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config;
 use solana_rpc_client_api::client_error::{Error as ClientError, ErrorKind as ClientErrorKind};
 use solana_rpc_client_api::config::{
     RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSendTransactionConfig, RpcTransactionConfig,
@@ -29,7 +30,7 @@ use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::{Transaction, TransactionError};
 use solana_transaction_status_client_types::{option_serializer::OptionSerializer, UiTransactionEncoding};
 
-use crate::chain::{AccountFilter, Chain, Rejected, TxOutcome, MULTIPLE_ACCOUNTS_BATCH};
+use crate::chain::{AccountFilter, Chain, HistoryEntry, Rejected, TxOutcome, MULTIPLE_ACCOUNTS_BATCH};
 
 /// Attempts at a transaction: sends that fail before reaching the program (blockhash not yet
 /// known, node warming up) and signings whose blockhash expired without landing. A transaction
@@ -90,6 +91,11 @@ impl RpcChain {
     /// The program logs of a transaction if the node serves it from its history (at confirmed
     /// commitment), `None` while it does not (yet).
     pub async fn transaction_logs(&self, signature: &Signature) -> anyhow::Result<Option<Vec<String>>> {
+        Ok(self.served(signature).await.map(|entry| entry.logs))
+    }
+
+    /// A transaction as the node's history serves it (`getTransaction`), `None` while it does not.
+    async fn served(&self, signature: &Signature) -> Option<HistoryEntry> {
         let config = RpcTransactionConfig {
             encoding: Some(UiTransactionEncoding::Base64),
             commitment: Some(CommitmentConfig::confirmed()),
@@ -98,13 +104,18 @@ impl RpcChain {
         // The node answers `null` for a transaction it does not serve; the client reports that
         // as an error of its own, which is told apart from a failed request by asking again.
         match self.rpc.get_transaction_with_config(signature, config).await {
-            Ok(tx) => Ok(Some(match tx.transaction.meta.map(|m| m.log_messages) {
-                Some(OptionSerializer::Some(logs)) => logs,
-                _ => Vec::new(),
-            })),
+            Ok(tx) => {
+                let meta = tx.transaction.meta;
+                let error = meta.as_ref().and_then(|m| m.err.clone()).map(TransactionError::from);
+                let logs = match meta.map(|m| m.log_messages) {
+                    Some(OptionSerializer::Some(logs)) => logs,
+                    _ => Vec::new(),
+                };
+                Some(HistoryEntry { signature: *signature, slot: tx.slot, block_time: tx.block_time, error, logs })
+            }
             Err(e) => {
                 tracing::debug!(%signature, error = %e, "transaction not served from history yet");
-                Ok(None)
+                None
             }
         }
     }
@@ -286,6 +297,25 @@ impl Chain for RpcChain {
                 batch.len()
             );
             out.extend(response.value);
+        }
+        Ok(out)
+    }
+
+    async fn history(&mut self, address: &Pubkey, limit: usize) -> anyhow::Result<Vec<HistoryEntry>> {
+        let config = GetConfirmedSignaturesForAddress2Config {
+            limit: Some(limit),
+            commitment: Some(CommitmentConfig::confirmed()),
+            ..GetConfirmedSignaturesForAddress2Config::default()
+        };
+        let statuses = self.rpc.get_signatures_for_address_with_config(address, config).await?;
+        let mut out = Vec::with_capacity(statuses.len());
+        for status in statuses {
+            let signature: Signature =
+                status.signature.parse().map_err(|e| anyhow::anyhow!("signature {}: {e}", status.signature))?;
+            let entry = self.served(&signature).await.ok_or_else(|| {
+                anyhow::anyhow!("{signature} is in the address's history but the node does not serve it")
+            })?;
+            out.push(HistoryEntry { block_time: entry.block_time.or(status.block_time), ..entry });
         }
         Ok(out)
     }

@@ -10,7 +10,7 @@ pub mod service;
 pub mod sim;
 pub mod state_view;
 pub mod summary;
-pub mod units;
+pub use perp_client::units;
 
 /// The program's errors into `anyhow` (PerpError is Anchor's, without `std::error::Error`).
 pub trait OrPerp<T> {

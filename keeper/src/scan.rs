@@ -9,6 +9,7 @@ use perp::engine::adl::pending_adl;
 use perp::error::PerpError;
 use perp::state::oracle::refresh_oracle_price;
 use perp::state::{Exchange, MarketHeader, MarketView, Trader};
+pub use perp_client::accounts::decode_traders;
 use perp_client::chain::Chain;
 use perp_client::pda;
 use perp_client::views::MarketData;
@@ -185,18 +186,6 @@ impl Snapshot {
         }
         Ok(out)
     }
-}
-
-/// Decodes trader accounts' data (Anchor discriminator checked).
-pub fn decode_traders(accounts: &[(Pubkey, Vec<u8>)]) -> anyhow::Result<Vec<(Pubkey, Trader)>> {
-    accounts
-        .iter()
-        .map(|(address, data)| {
-            let trader =
-                Trader::try_deserialize(&mut data.as_slice()).map_err(|e| anyhow::anyhow!("trader {address}: {e}"))?;
-            Ok((*address, trader))
-        })
-        .collect()
 }
 
 /// Every trader account in `traders` with at least one seat, priced over `markets` with the

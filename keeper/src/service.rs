@@ -11,13 +11,14 @@ use std::time::Duration;
 use perp_client::rpc::RpcChain;
 use serde::Deserialize;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::signature::Signer;
 
 use crate::cranks::{self, Crank};
 use crate::keeper::{Keeper, Settings};
 use crate::metrics::Metrics;
 use crate::prices::{FixedPrices, PricePath, PriceSource};
 use crate::scan::Tracked;
+pub use perp_client::solana_cli::{cluster_url, expand_home, read_keypair, solana_cli_defaults};
 
 /// `keeper.toml`. Every key is optional; a command-line flag overrides the file.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -85,44 +86,6 @@ impl KeeperConfig {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))
-    }
-}
-
-/// A Solana CLI moniker as its URL; anything else is taken as a URL.
-pub fn cluster_url(url: &str) -> String {
-    match url {
-        "localhost" | "l" => "http://127.0.0.1:8899".into(),
-        "devnet" | "d" => "https://api.devnet.solana.com".into(),
-        "testnet" | "t" => "https://api.testnet.solana.com".into(),
-        "mainnet-beta" | "m" => "https://api.mainnet-beta.solana.com".into(),
-        other => other.into(),
-    }
-}
-
-/// The Solana CLI's defaults (`~/.config/solana/cli/config.yml`): its URL and keypair path.
-pub fn solana_cli_defaults(home: &Path) -> (Option<String>, Option<PathBuf>) {
-    let Ok(text) = std::fs::read_to_string(home.join(".config/solana/cli/config.yml")) else { return (None, None) };
-    let value = |key: &str| {
-        text.lines()
-            .find_map(|l| l.trim().strip_prefix(key))
-            .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
-    };
-    (value("json_rpc_url:"), value("keypair_path:").map(PathBuf::from))
-}
-
-/// Reads a Solana CLI keypair file.
-pub fn read_keypair(path: &Path) -> anyhow::Result<Keypair> {
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("keypair {}: {e}", path.display()))?;
-    let bytes: Vec<u8> = serde_json::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("keypair {}: not a JSON array of bytes: {e}", path.display()))?;
-    Keypair::try_from(bytes.as_slice()).map_err(|e| anyhow::anyhow!("keypair {}: {e}", path.display()))
-}
-
-/// `~/x` under `home`; any other path as it is.
-pub fn expand_home(path: &Path, home: Option<&Path>) -> PathBuf {
-    match (path.strip_prefix("~"), home) {
-        (Ok(rest), Some(home)) => home.join(rest),
-        _ => path.to_path_buf(),
     }
 }
 

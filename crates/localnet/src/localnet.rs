@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use anchor_lang::AccountDeserialize;
 use perp::state::{Exchange, Trader};
-use perp_client::chain::{AccountFilter, Chain, Rejected, TxOutcome};
+use perp_client::chain::{AccountFilter, Chain, HistoryEntry, Rejected, TxOutcome};
 use perp_client::money::{self, Flows};
 use perp_client::{lookup, pda};
 use solana_program_test::{BanksClientError, ProgramTestContext};
@@ -43,12 +43,20 @@ pub struct Localnet {
     pub flows: Flows,
     /// Check the money rules after every transaction that lands (`check_money_rules_always`).
     check_always: bool,
+    /// Every transaction that landed, oldest first, with the accounts it named (what a node's
+    /// `getSignaturesForAddress` indexes).
+    history: Vec<(HistoryEntry, Vec<Pubkey>)>,
 }
 
 impl Localnet {
     /// Starts the bank, creates the collateral mint and bootstraps the exchange from `config`.
     pub async fn start(config: &Config) -> anyhow::Result<Self> {
-        let ctx = native::start_bank().await;
+        Self::start_on(native::start_bank().await, config).await
+    }
+
+    /// As `start`, on a bank the caller started (`native::start_bank_of`, e.g. with an
+    /// integrator's program registered too).
+    pub async fn start_on(ctx: ProgramTestContext, config: &Config) -> anyhow::Result<Self> {
         let mut net = Self::new(ctx);
         let Deployment { admin, mint, mint_authority, oracle_authority, markets } =
             bootstrap::bootstrap_with_new_mint(&mut net, config).await?;
@@ -79,6 +87,7 @@ impl Localnet {
             owned: BTreeSet::new(),
             flows: Flows::default(),
             check_always: false,
+            history: Vec::new(),
         }
     }
 
@@ -128,6 +137,15 @@ impl Localnet {
             .map(|ix| ix.data.as_slice())
             .collect();
         self.flows.observe(&ours, &logs);
+        let clock = self.ctx.banks_client.get_sysvar::<Clock>().await?;
+        let entry = HistoryEntry {
+            signature,
+            slot: clock.slot,
+            block_time: Some(clock.unix_timestamp),
+            error: None,
+            logs: logs.clone(),
+        };
+        self.history.push((entry, keys.iter().chain(loaded).copied().collect()));
         if self.check_always {
             if let Err(broken) = self.money_rules().await {
                 panic!("money rules broken after transaction {signature}: {broken}");
@@ -315,6 +333,17 @@ impl Chain for Localnet {
             out.push(self.ctx.banks_client.get_account(*address).await?);
         }
         Ok(out)
+    }
+
+    async fn history(&mut self, address: &Pubkey, limit: usize) -> anyhow::Result<Vec<HistoryEntry>> {
+        Ok(self
+            .history
+            .iter()
+            .rev()
+            .filter(|(_, keys)| keys.contains(address))
+            .take(limit)
+            .map(|(entry, _)| entry.clone())
+            .collect())
     }
 }
 

@@ -43,6 +43,10 @@ impl Chain for Scripted {
     async fn multiple_accounts(&mut self, addresses: &[Pubkey]) -> anyhow::Result<Vec<Option<Account>>> {
         Ok(vec![None; addresses.len()])
     }
+
+    async fn history(&mut self, _: &Pubkey, _: usize) -> anyhow::Result<Vec<perp_client::chain::HistoryEntry>> {
+        Ok(Vec::new())
+    }
 }
 
 fn keeper(settings: Settings) -> Keeper {

@@ -1,4 +1,5 @@
 use super::*;
+use solana_sdk::signature::Keypair;
 
 #[test]
 fn monikers_and_urls() {

@@ -5,6 +5,7 @@ use crate::engine::orders::{CancelReason, OrderSide, OrderType};
 use crate::state::ExchangeParams;
 
 #[event]
+#[derive(Debug)]
 pub struct ExchangeInitialized {
     pub admin: Pubkey,
     pub collateral_mint: Pubkey,
@@ -14,29 +15,34 @@ pub struct ExchangeInitialized {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct ExchangeParamsSet {
     pub params: ExchangeParams,
 }
 
 #[event]
+#[derive(Debug)]
 pub struct PauseFlagsSet {
     pub old_flags: u8,
     pub new_flags: u8,
 }
 
 #[event]
+#[derive(Debug)]
 pub struct AdminProposed {
     pub admin: Pubkey,
     pub proposed: Pubkey,
 }
 
 #[event]
+#[derive(Debug)]
 pub struct AdminAccepted {
     pub old_admin: Pubkey,
     pub new_admin: Pubkey,
 }
 
 #[event]
+#[derive(Debug)]
 pub struct TraderOpened {
     pub trader: Pubkey,
     pub owner: Pubkey,
@@ -44,6 +50,7 @@ pub struct TraderOpened {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct TraderClosed {
     pub trader: Pubkey,
     pub owner: Pubkey,
@@ -52,6 +59,7 @@ pub struct TraderClosed {
 
 /// Collateral moved in (`amount` > 0) or out; `collateral_after` is the trader's collateral after it.
 #[event]
+#[derive(Debug)]
 pub struct CollateralDeposited {
     pub trader: Pubkey,
     pub amount: u64,
@@ -59,6 +67,7 @@ pub struct CollateralDeposited {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct CollateralWithdrawn {
     pub trader: Pubkey,
     pub amount: u64,
@@ -66,6 +75,7 @@ pub struct CollateralWithdrawn {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct InsuranceDeposited {
     pub depositor: Pubkey,
     pub amount: u64,
@@ -73,6 +83,7 @@ pub struct InsuranceDeposited {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct MarketCreated {
     pub market: Pubkey,
     pub symbol: [u8; 16],
@@ -83,12 +94,14 @@ pub struct MarketCreated {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct MarketUpdated {
     pub market: Pubkey,
     pub status: u8,
 }
 
 #[event]
+#[derive(Debug)]
 pub struct PushOracleUpdated {
     pub oracle: Pubkey,
     pub price: i64,
@@ -99,6 +112,7 @@ pub struct PushOracleUpdated {
 
 /// A market's oracle was read, validated and cached (price at 1e6).
 #[event]
+#[derive(Debug)]
 pub struct OraclePriceCached {
     pub market: Pubkey,
     pub price: u64,
@@ -106,6 +120,7 @@ pub struct OraclePriceCached {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct OrderPlaced {
     pub market: Pubkey,
     pub trader: Pubkey,
@@ -122,6 +137,7 @@ pub struct OrderPlaced {
 
 /// One fill; fees and realized PnL in token units (fees already charged to each side).
 #[event]
+#[derive(Debug)]
 pub struct OrderFilled {
     pub market: Pubkey,
     pub maker: Pubkey,
@@ -139,6 +155,7 @@ pub struct OrderFilled {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct OrderCancelled {
     pub market: Pubkey,
     pub trader: Pubkey,
@@ -151,6 +168,7 @@ pub struct OrderCancelled {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct SeatClaimed {
     pub market: Pubkey,
     pub trader: Pubkey,
@@ -159,6 +177,7 @@ pub struct SeatClaimed {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct SeatReleased {
     pub market: Pubkey,
     pub trader: Pubkey,
@@ -168,6 +187,7 @@ pub struct SeatReleased {
 
 /// A seat's unsettled quote moved into (> 0) or out of (< 0) the trader's collateral.
 #[event]
+#[derive(Debug)]
 pub struct SeatSettled {
     pub market: Pubkey,
     pub trader: Pubkey,
@@ -177,6 +197,7 @@ pub struct SeatSettled {
 
 /// Trading fees that went to the insurance fund.
 #[event]
+#[derive(Debug)]
 pub struct FeesToInsurance {
     pub market: Pubkey,
     pub amount: u64,
@@ -185,6 +206,7 @@ pub struct FeesToInsurance {
 
 /// A seat settled its funding against the market's indices (> 0: it paid).
 #[event]
+#[derive(Debug)]
 pub struct FundingSettled {
     pub market: Pubkey,
     pub trader: Pubkey,
@@ -195,6 +217,7 @@ pub struct FundingSettled {
 /// A premium sample: `accrued_premium` (the last sample's) counted for `sample_secs`; the book's
 /// impact prices over the oracle now give `premium`, which accrues from now on.
 #[event]
+#[derive(Debug)]
 pub struct FundingSampled {
     pub market: Pubkey,
     pub sample_secs: i64,
@@ -208,6 +231,7 @@ pub struct FundingSampled {
 /// An interval ended: its capped rate moved the indices; the rounding dust went to the insurance
 /// fund. `skipped_intervals` boundaries passed unapplied during an outage (charged nothing).
 #[event]
+#[derive(Debug)]
 pub struct FundingApplied {
     pub market: Pubkey,
     pub interval_start: i64,
@@ -227,6 +251,7 @@ pub struct FundingApplied {
 /// `transfer_price` (the oracle less, for a long, or plus, for a short, the liquidator's part of
 /// the penalty); the penalty is capped by the account's equity.
 #[event]
+#[derive(Debug)]
 pub struct Liquidated {
     pub market: Pubkey,
     pub liquidated: Pubkey,
@@ -256,6 +281,7 @@ pub struct Liquidated {
 /// size then, and closed `base_lots` at the events' bankruptcy prices against the insurance
 /// position (the last event's price in `price`).
 #[event]
+#[derive(Debug)]
 pub struct AdlApplied {
     pub market: Pubkey,
     pub trader: Pubkey,
@@ -279,6 +305,7 @@ pub struct AdlApplied {
 /// and the ADL event that makes the whole opposite side give up `closed_lots / side_lots` of
 /// every position at that price.
 #[event]
+#[derive(Debug)]
 pub struct AdlEventRecorded {
     pub market: Pubkey,
     pub bankrupt: Pubkey,
@@ -301,6 +328,7 @@ pub struct AdlEventRecorded {
 
 /// A bankruptcy resolved: the deficit, what the insurance fund paid in, and what ADL bore.
 #[event]
+#[derive(Debug)]
 pub struct BankruptcyResolved {
     pub trader: Pubkey,
     pub deficit: u64,
