@@ -3,9 +3,10 @@
 # 1. The whole suite with the program native: unit tests, proptests, the benchmark's smoke run,
 #    the in-process validator tests and the end-to-end tests over JSON-RPC against Agave's
 #    TestValidator (cargo feature `validator`).
-# 2. The program built to SBF (scripts/build-sbf.sh) and every integration test again on
-#    perp.so: program-test and TestValidator load it instead of the native builtin
-#    (SBF_OUT_DIR), and the compute-unit test enforces 200,000 CU per instruction.
+# 2. The program built to SBF (scripts/build-sbf.sh, with the CPI example hedge_vault.so) and
+#    every integration test again on perp.so: program-test and TestValidator load it instead of
+#    the native builtin (SBF_OUT_DIR), and the compute-unit test enforces 200,000 CU per
+#    instruction.
 # 3. The checked-in IDL (idl/perp.json) is what the program generates (perp-idl --check).
 # Extra arguments go to the first cargo test (e.g. a test name filter).
 set -euo pipefail
