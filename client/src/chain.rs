@@ -104,7 +104,7 @@ impl Rejected {
 }
 
 /// Every program error in code order (a test checks it against the program's numbering).
-pub const PERP_ERRORS: [perp::error::PerpError; 81] = {
+pub const PERP_ERRORS: [perp::error::PerpError; 85] = {
     use perp::error::PerpError::*;
     [
         MathOverflow,
@@ -188,6 +188,10 @@ pub const PERP_ERRORS: [perp::error::PerpError; 81] = {
         NotBankrupt,
         AdlBacklog,
         OraclePublishTimeInFuture,
+        MarketChangeNeedsTimelock,
+        TimelockNotElapsed,
+        InvalidTimelockDelay,
+        OracleMoveTooLarge,
     ]
 };
 

@@ -169,7 +169,57 @@ pub fn update_market(admin: &Pubkey, market: &Pubkey, config: MarketConfig, stat
     )
 }
 
-pub fn create_push_oracle(admin: &Pubkey, symbol: [u8; 16], authority: &Pubkey, exponent: i32) -> Instruction {
+/// Announces `config` and `status` for `market`, applicable after `delay_secs` (the timelock).
+pub fn announce_market_update(
+    admin: &Pubkey,
+    market: &Pubkey,
+    config: MarketConfig,
+    status: MarketStatus,
+    delay_secs: u32,
+) -> Instruction {
+    build(
+        perp::accounts::AnnounceMarketUpdate {
+            admin: *admin,
+            exchange: pda::exchange(),
+            market: *market,
+            update: pda::market_update(market),
+            system_program: anchor_lang::system_program::ID,
+        },
+        perp::instruction::AnnounceMarketUpdate { config, status, delay_secs },
+    )
+}
+
+/// Applies `market`'s announced update once its delay has passed (anyone may send it);
+/// `announcer` (the admin who announced it) gets its rent back.
+pub fn apply_market_update(announcer: &Pubkey, market: &Pubkey) -> Instruction {
+    build(
+        perp::accounts::ApplyMarketUpdate { admin: *announcer, market: *market, update: pda::market_update(market) },
+        perp::instruction::ApplyMarketUpdate {},
+    )
+}
+
+/// Withdraws `market`'s announced update.
+pub fn cancel_market_update(admin: &Pubkey, market: &Pubkey) -> Instruction {
+    build(
+        perp::accounts::CancelMarketUpdate {
+            admin: *admin,
+            exchange: pda::exchange(),
+            market: *market,
+            update: pda::market_update(market),
+        },
+        perp::instruction::CancelMarketUpdate {},
+    )
+}
+
+/// A keeper-pushed oracle of `symbol`, each push moving the price at most `max_move_ppm` per
+/// second since the last.
+pub fn create_push_oracle(
+    admin: &Pubkey,
+    symbol: [u8; 16],
+    authority: &Pubkey,
+    exponent: i32,
+    max_move_ppm: u32,
+) -> Instruction {
     build(
         perp::accounts::CreatePushOracle {
             admin: *admin,
@@ -177,7 +227,7 @@ pub fn create_push_oracle(admin: &Pubkey, symbol: [u8; 16], authority: &Pubkey, 
             oracle: pda::push_oracle(&symbol),
             system_program: anchor_lang::system_program::ID,
         },
-        perp::instruction::CreatePushOracle { symbol, authority: *authority, exponent },
+        perp::instruction::CreatePushOracle { symbol, authority: *authority, exponent, max_move_ppm },
     )
 }
 

@@ -24,6 +24,11 @@ pub fn push_oracle(symbol: &[u8; 16]) -> Pubkey {
     Pubkey::find_program_address(&[perp::state::PUSH_ORACLE_SEED, symbol], &perp::ID).0
 }
 
+/// The announced (timelocked) update of `market`.
+pub fn market_update(market: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[perp::state::MARKET_UPDATE_SEED, market.as_ref()], &perp::ID).0
+}
+
 /// A market symbol as its fixed 16-byte field (longer names are cut at 16 bytes).
 pub fn symbol(name: &str) -> [u8; 16] {
     let mut out = [0u8; 16];

@@ -72,7 +72,8 @@ pub async fn create_market(
 ) -> anyhow::Result<DeployedMarket> {
     let layout = market.layout()?;
     let config = market.config(pda::push_oracle(&layout.symbol))?;
-    create_push_market(chain, admin, oracle_authority, layout, config, market.initial_price()?).await
+    let price = market.initial_price()?;
+    create_push_market(chain, admin, oracle_authority, layout, config, price, market.oracle_max_move_ppm).await
 }
 
 /// Creates a market on a new push oracle at its PDA (`config.oracle` is replaced by it) whose
@@ -84,6 +85,7 @@ pub async fn create_push_market(
     layout: MarketLayout,
     mut config: MarketConfig,
     price: u64,
+    max_move_ppm: u32,
 ) -> anyhow::Result<DeployedMarket> {
     let symbol = String::from_utf8_lossy(&layout.symbol).trim_end_matches('\0').to_string();
     let oracle = pda::push_oracle(&layout.symbol);
@@ -93,6 +95,7 @@ pub async fn create_push_market(
         layout.symbol,
         &oracle_authority.pubkey(),
         -i32::try_from(PRICE_PRECISION.ilog10())?,
+        max_move_ppm,
     );
     chain.send(&[create_oracle], &[admin]).await?;
     let now = unix_time(chain).await?;

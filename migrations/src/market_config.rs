@@ -24,6 +24,8 @@ pub struct MarketToml {
     pub brackets: Vec<BracketToml>,
     pub oracle_max_age_secs: u32,
     pub oracle_max_conf_ppm: u32,
+    /// Most one push of the market's oracle may move its price, ppm per second since the last.
+    pub oracle_max_move_ppm: u32,
     pub min_order_notional_quote: u64,
     pub max_open_interest_lots: u64,
     pub seat_deposit_quote: u64,

@@ -49,6 +49,10 @@ pub fn default_config(oracle: Pubkey) -> MarketConfig {
     MarketConfig { oracle, ..perp::engine::test_market::config() }
 }
 
+/// The push-move cap of the tests' oracles: at its widest (100% per second), so tests jump prices
+/// as they need; the cap itself has its own tests (admin_timelock.rs).
+pub const TEST_PUSH_MOVE_PPM: u32 = perp::state::MAX_PUSH_MOVE_PPM;
+
 /// Creates a push oracle at `price_quote` and a market on it.
 pub async fn create_market(
     net: &mut Localnet,
@@ -59,7 +63,13 @@ pub async fn create_market(
     let admin = net.admin.insecure_clone();
     let oracle_authority = net.funded_keypair().await.unwrap();
     let oracle = pda::push_oracle(&layout.symbol);
-    let ix = instructions::create_push_oracle(&admin.pubkey(), layout.symbol, &oracle_authority.pubkey(), -6);
+    let ix = instructions::create_push_oracle(
+        &admin.pubkey(),
+        layout.symbol,
+        &oracle_authority.pubkey(),
+        -6,
+        TEST_PUSH_MOVE_PPM,
+    );
     net.send(&[ix], &[&admin]).await.expect("create push oracle");
     let market = TestMarket { address: Pubkey::default(), oracle, oracle_authority, symbol: layout.symbol };
     push_price(net, &market, price_quote * PRICE, 0).await.expect("first price");

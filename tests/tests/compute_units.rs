@@ -6,7 +6,7 @@
 //! run into docs/compute-units.md).
 use perp::engine::orders::{OrderSide::*, OrderType, MAX_CANCELS_PER_ORDER, MAX_FILLS_PER_ORDER};
 use perp::events::{AdlEventRecorded, FundingApplied, OrderCancelled, OrderFilled};
-use perp::state::{MarketStatus, PAUSE_TRADING};
+use perp::state::{MarketStatus, MAX_PUSH_MOVE_PPM, PAUSE_TRADING};
 use perp::OrderParams;
 use perp_client::chain::{Chain, TxOutcome};
 use perp_client::{events, instructions, pda};
@@ -114,7 +114,14 @@ async fn every_instruction_within_the_compute_and_size_limits() {
     let big = perp::MarketLayout { order_capacity: 1_024, seat_capacity: 64, ..default_layout("M0") };
     let mut markets = vec![create_market(&mut net, big, default_config, 1_000).await];
     for i in 1..MARKETS {
-        markets.push(create_market(&mut net, default_layout(&format!("M{i}")), default_config, 1_000).await);
+        // The last market caps the insurance fund's draw per bankruptcy at 1 quote (set at
+        // creation: lowering a cap on a live market is timelocked).
+        let capped = i == MARKETS - 1;
+        let config = move |oracle| {
+            let cap = if capped { QUOTE } else { 0 };
+            perp::MarketConfig { insurance_cap_per_event: cap, ..default_config(oracle) }
+        };
+        markets.push(create_market(&mut net, default_layout(&format!("M{i}")), config, 1_000).await);
     }
     // `whale` holds a position in every market (bought from `dealer`): the widest margin set.
     let dealer = funded_trader(&mut net, 100_000).await;
@@ -227,15 +234,11 @@ async fn every_instruction_within_the_compute_and_size_limits() {
             &[&whale.owner],
         )
         .await;
-    // A gap to 700: below zero equity. A per-event cap of 1 quote on one of its markets limits
+    // A gap to 700: below zero equity. The per-event cap of 1 quote on the last market limits
     // the fund's draw, so ADL takes the rest in every market.
     for m in &markets {
         move_price(&mut net, m, 700).await;
     }
-    let m7 = markets[MARKETS - 1].clone();
-    let capped = perp::MarketConfig { insurance_cap_per_event: QUOTE, ..default_config(m7.oracle) };
-    let ix = instructions::update_market(&admin.pubkey(), &m7.address, capped, MarketStatus::Active);
-    net.send(&[ix], &[&admin]).await.unwrap();
     let set = margin_set(&mut net, &victim, None).await;
     let mut positions = 0;
     for (m, _) in &set {
@@ -263,7 +266,7 @@ async fn every_instruction_within_the_compute_and_size_limits() {
     // Markets and admin.
     let layout = perp::MarketLayout { order_capacity: 1_024, seat_capacity: 4_096, ..default_layout("BIG") };
     let symbol_oracle = pda::push_oracle(&layout.symbol);
-    let ix = instructions::create_push_oracle(&admin.pubkey(), layout.symbol, &admin.pubkey(), -6);
+    let ix = instructions::create_push_oracle(&admin.pubkey(), layout.symbol, &admin.pubkey(), -6, MAX_PUSH_MOVE_PPM);
     table.measure(&mut net, "create_push_oracle", "PDA account", &[ix], &[&admin]).await;
     let market = Keypair::new();
     let size = perp::state::market_account_size(layout.order_capacity, layout.seat_capacity).unwrap();
@@ -304,6 +307,25 @@ async fn every_instruction_within_the_compute_and_size_limits() {
     table.measure(&mut net, "deposit_insurance", "one transfer", &[ix], &[&fresh.owner]).await;
     let ix = instructions::close_trader(&f, 0, &f);
     table.measure(&mut net, "close_trader", "empty account", &[ix], &[&fresh.owner]).await;
+
+    // The timelock on market changes (the admin is `next` by now): announce, cancel, announce
+    // again and apply a day later.
+    let mut raised = default_config(m1.oracle);
+    for b in raised.brackets.iter_mut() {
+        (b.initial_ppm, b.maintenance_ppm) = (b.initial_ppm * 2, b.maintenance_ppm * 2);
+    }
+    let day = perp::state::MIN_MARKET_UPDATE_DELAY_SECS;
+    let announce = instructions::announce_market_update(&next.pubkey(), &m1.address, raised, MarketStatus::Active, day);
+    table
+        .measure(&mut net, "announce_market_update", "all parameters", std::slice::from_ref(&announce), &[&next])
+        .await;
+    let ix = instructions::cancel_market_update(&next.pubkey(), &m1.address);
+    table.measure(&mut net, "cancel_market_update", "rent back", &[ix], &[&next]).await;
+    net.send(&[announce], &[&next]).await.unwrap();
+    let now = net.clock().await.unwrap().unix_timestamp;
+    net.set_unix_time(now + i64::from(day)).await.unwrap();
+    let ix = instructions::apply_market_update(&next.pubkey(), &m1.address);
+    table.measure(&mut net, "apply_market_update", "all parameters, a day later", &[ix], &[]).await;
 
     println!("{}", table.markdown());
     if let Some(path) = std::env::var_os("CU_TABLE_OUT") {

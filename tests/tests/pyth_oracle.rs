@@ -154,13 +154,14 @@ async fn the_update_is_good_at_exactly_its_max_age_and_stale_one_second_later() 
 
     net.set_unix_time(PUBLISH_TIME + i64::from(MAX_AGE) + 1).await.unwrap();
     assert_refresh_rejected(&mut net, &market, &SOL_USD_ACCOUNT, 3, PerpError::StaleOracle).await;
-    net.set_unix_time(PUBLISH_TIME + 86_400).await.unwrap();
+    let longest = perp::state::MAX_ORACLE_MAX_AGE_SECS;
+    net.set_unix_time(PUBLISH_TIME + i64::from(longest)).await.unwrap();
     assert_refresh_rejected(&mut net, &market, &SOL_USD_ACCOUNT, 4, PerpError::StaleOracle).await;
 
-    // A market with a longer max age accepts the same update at the same time.
-    let lenient = pyth_market(&mut net, "SOL-PERP", feed_id(SOL_USD_FEED), 86_400, 10_000).await;
+    // A market with the longest max age allowed (an hour) accepts the same update at that time.
+    let lenient = pyth_market(&mut net, "SOL-PERP", feed_id(SOL_USD_FEED), longest, 10_000).await;
     refresh(&mut net, &lenient, &SOL_USD_ACCOUNT, 5).await.unwrap();
-    net.set_unix_time(PUBLISH_TIME + 86_401).await.unwrap();
+    net.set_unix_time(PUBLISH_TIME + i64::from(longest) + 1).await.unwrap();
     assert_refresh_rejected(&mut net, &lenient, &SOL_USD_ACCOUNT, 6, PerpError::StaleOracle).await;
 }
 

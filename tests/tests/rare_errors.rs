@@ -9,24 +9,29 @@ use perp_tests::*;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signer;
 
+/// A new funding interval (timelocked) is applied only once the due interval has been applied at
+/// the old length: `apply_market_update` refuses with `FundingDue` until `update_funding` ran.
 #[tokio::test]
 async fn a_funding_interval_change_waits_for_the_due_interval() {
     let mut net = localnet().await;
     let btc = create_market(&mut net, default_layout("BTC-PERP"), default_config, 100_000).await;
-    let h = header(&mut net, &btc.address).await;
-    // Past the current interval's end: an interval is due.
-    let due = h.funding_interval_start + i64::from(h.funding_interval_secs) + 5;
-    net.set_unix_time(due).await.unwrap();
-    push_price(&mut net, &btc, 100_000 * PRICE, 0).await.unwrap();
     let config = MarketConfig { funding_interval_secs: 900, ..default_config(btc.oracle) };
     let admin = net.admin.insecure_clone();
-    let ix = instructions::update_market(&admin.pubkey(), &btc.address, config.clone(), MarketStatus::Active);
-    let before = snapshot(&mut net, &[btc.address]).await;
-    assert_perp_error(net.send(std::slice::from_ref(&ix), &[&admin]).await, PerpError::FundingDue);
-    assert_eq!(snapshot(&mut net, &[btc.address]).await, before);
+    let day = perp::state::MIN_MARKET_UPDATE_DELAY_SECS;
+    let ix = instructions::announce_market_update(&admin.pubkey(), &btc.address, config, MarketStatus::Active, day);
+    net.send(&[ix], &[&admin]).await.unwrap();
+    // A day on, past the current interval's end: intervals are due.
+    let now = net.clock().await.unwrap().unix_timestamp;
+    net.set_unix_time(now + i64::from(day)).await.unwrap();
+    push_price(&mut net, &btc, 100_000 * PRICE, 0).await.unwrap();
+    let apply = instructions::apply_market_update(&admin.pubkey(), &btc.address);
+    let watched = [btc.address, perp_client::pda::market_update(&btc.address)];
+    let before = snapshot(&mut net, &watched).await;
+    assert_perp_error(net.send(std::slice::from_ref(&apply), &[]).await, PerpError::FundingDue);
+    assert_eq!(snapshot(&mut net, &watched).await, before);
     // Cranked first, the change goes through.
     net.send(&[instructions::update_funding(&btc.address, &btc.oracle)], &[]).await.unwrap();
-    net.send(&[ix], &[&admin]).await.unwrap();
+    net.send(&[apply], &[]).await.unwrap();
     assert_eq!(header(&mut net, &btc.address).await.funding_interval_secs, 900);
 }
 

@@ -36,9 +36,27 @@ pub fn push_instruction(
     quote: PriceQuote,
     publish_time: i64,
 ) -> Option<Instruction> {
-    let price = to_oracle_units(quote.price, oracle.exponent)?;
+    let price = clamp_move(oracle, to_oracle_units(quote.price, oracle.exponent)?, publish_time);
     let conf = u64::try_from(to_oracle_units(quote.conf, oracle.exponent)?).ok()?;
     Some(instructions::update_push_oracle(authority, oracle_key, price, conf, publish_time))
+}
+
+/// `price` (oracle units) moved no further from the oracle's last price than its cap allows at
+/// `publish_time` (`max_move_ppm` per second since the last, at least one second's worth): the
+/// program refuses a bigger move, so the keeper steps toward the source's price, push by push.
+pub fn clamp_move(oracle: &PushOracle, price: i64, publish_time: i64) -> i64 {
+    if oracle.price <= 0 {
+        return price;
+    }
+    let ppm = i128::from(perp::state::MAX_PUSH_MOVE_PPM);
+    let elapsed = i128::from(publish_time.saturating_sub(oracle.publish_time).max(1));
+    let allowed = (i128::from(oracle.max_move_ppm) * elapsed).min(ppm);
+    let last = i128::from(oracle.price);
+    // Inside the cap on both sides: the low end rounded up, the high end down.
+    let low = (last * (ppm - allowed) + ppm - 1) / ppm;
+    let high = last * (ppm + allowed) / ppm;
+    let clamped = i128::from(price).clamp(low.max(1), high);
+    i64::try_from(clamped).unwrap_or(price)
 }
 
 pub async fn run(keeper: &Keeper, chain: &mut impl Chain, snapshot: &mut Snapshot) -> anyhow::Result<CrankRun> {
@@ -62,6 +80,11 @@ pub async fn run(keeper: &Keeper, chain: &mut impl Chain, snapshot: &mut Snapsho
         let publish_time = now - quote.age;
         if publish_time <= oracle.publish_time {
             continue;
+        }
+        if let Some(units) = to_oracle_units(quote.price, oracle.exponent) {
+            if clamp_move(&oracle, units, publish_time) != units {
+                tracing::warn!(%symbol, price = %crate::units::price(quote.price), cap_ppm_per_sec = oracle.max_move_ppm, "price moves faster than the oracle's cap: stepping toward it");
+            }
         }
         let Some(push) = push_instruction(&authority.pubkey(), &header.oracle, &oracle, quote, publish_time) else {
             tracing::warn!(%symbol, price = quote.price, exponent = oracle.exponent, "price does not fit the oracle's exponent");

@@ -215,6 +215,9 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
                 layout,
                 config,
                 price,
+                // A scenario's price steps are jumps by design (SCENARIO.md): the push cap at its
+                // widest, 100% per second.
+                perp::state::MAX_PUSH_MOVE_PPM,
             )
             .await
             .map_err(|e| anyhow::anyhow!("market {}: {e}", spec.symbol))?;

@@ -81,7 +81,7 @@ pub enum PerpError {
     InvalidTickOrLot,
     #[msg("Fill band must be positive, and the fill band plus the taker fee at most every bracket's initial minus maintenance ratio and at most the lowest maintenance ratio")]
     InvalidFillBand,
-    #[msg("Price band must be positive and below 100%")]
+    #[msg("Price band must be positive and at most 50%")]
     InvalidPriceBand,
     #[msg("Seat and order capacities must be positive and within the program's maximums")]
     InvalidCapacity,
@@ -164,11 +164,11 @@ pub enum PerpError {
     MissingWorstPrice,
     #[msg("Trader still holds positions, orders or seats")]
     TraderHasPositions,
-    #[msg("Oracle max age must be positive and max confidence at most 1,000,000 ppm")]
+    #[msg("Oracle max age must be 1 s to an hour, the confidence bound at most 5%, and a push oracle's move cap above 0 and at most 100% per second")]
     InvalidOracleConfig,
     #[msg("Account is not a market account of this program")]
     NotAMarket,
-    #[msg("Funding interval must be 60 s to 8 h and divide a day; cap positive and at most 100%; impact notional positive and within reach of 64 minimum-size orders")]
+    #[msg("Funding interval must be 60 s to 8 h and divide a day; cap positive and at most 2%; interest at most 0.1% per 8 h; impact notional positive and within reach of 64 minimum-size orders")]
     InvalidFundingParams,
     #[msg("Minimum order notional, open-interest cap and seat deposit must all be positive, and the seat deposit at least the minimum order notional")]
     InvalidMarketLimits,
@@ -199,4 +199,12 @@ pub enum PerpError {
     AdlBacklog,
     #[msg("Oracle publish time is ahead of the chain's clock by more than the allowed skew")]
     OraclePublishTimeInFuture,
+    #[msg("This change can hurt open positions: announce it (announce_market_update) and apply it after the delay")]
+    MarketChangeNeedsTimelock,
+    #[msg("The announced market update's delay has not elapsed yet")]
+    TimelockNotElapsed,
+    #[msg("Timelock delay out of range")]
+    InvalidTimelockDelay,
+    #[msg("Pushed price moves further from the last than the oracle's cap allows")]
+    OracleMoveTooLarge,
 }

@@ -537,3 +537,34 @@ impl BankruptcyResolved {
 
 #[cfg(test)]
 mod tests;
+
+/// A change of a market's parameters that can hurt open positions was announced: it can be
+/// applied (by anyone) from `effective_at`, or cancelled by the admin before.
+#[event]
+#[derive(Debug)]
+pub struct MarketUpdateAnnounced {
+    pub market: Pubkey,
+    pub update: Pubkey,
+    pub status: u8,
+    pub announced_at: i64,
+    pub effective_at: i64,
+}
+
+/// An announced market update took effect.
+#[event]
+#[derive(Debug)]
+pub struct MarketUpdateApplied {
+    pub market: Pubkey,
+    pub update: Pubkey,
+    pub announced_at: i64,
+    pub applied_at: i64,
+}
+
+/// The admin withdrew an announced market update.
+#[event]
+#[derive(Debug)]
+pub struct MarketUpdateCancelled {
+    pub market: Pubkey,
+    pub update: Pubkey,
+    pub announced_at: i64,
+}

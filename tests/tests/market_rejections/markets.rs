@@ -44,11 +44,11 @@ async fn create_market_range_checks_each_have_their_error() {
 
     // The control: the same helper with the valid parameters creates the market, and the
     // boundary values themselves are accepted (fill band + taker fee = initial - maintenance,
-    // price band just under 100%, fees at the cap, maker = taker, penalty just under
+    // price band at its 50% bound, fees at the cap, maker = taker, penalty just under
     // maintenance, a 60 s interval).
     let edge = MarketConfig {
         fill_band_ppm: 40_000,
-        price_band_ppm: 999_999,
+        price_band_ppm: perp::state::MAX_PRICE_BAND_PPM,
         taker_fee_ppm: 10_000,
         maker_fee_ppm: 10_000,
         liquidation_penalty_ppm: 49_999,
@@ -58,7 +58,7 @@ async fn create_market_range_checks_each_have_their_error() {
     let (market, result) = try_create_market(&mut net, &admin, layout(), edge, None).await;
     result.expect("the boundary values are valid");
     let h = header(&mut net, &market).await;
-    assert_eq!((h.fill_band_ppm, h.price_band_ppm, h.funding_interval_secs), (40_000, 999_999, 60));
+    assert_eq!((h.fill_band_ppm, h.price_band_ppm, h.funding_interval_secs), (40_000, 500_000, 60));
     // An initialized market cannot be initialized again (Anchor's `zero` constraint).
     let again = instructions::create_market(&admin.pubkey(), &net.ctx.payer.pubkey(), &market, layout(), base(), 0);
     assert_anchor_error(net.send(&again[1..], &[&admin]).await, anchor_lang::error::ErrorCode::ConstraintZero);

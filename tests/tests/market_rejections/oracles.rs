@@ -161,12 +161,25 @@ async fn a_new_oracle_is_not_held_back_by_the_old_ones_publish_time() {
     let cached = header(&mut net, &btc.address).await.oracle_publish_time;
     let other_time = net.program_account::<perp::state::PushOracle>(&other.oracle).await.unwrap().unwrap().publish_time;
     assert!(other_time < cached);
-    // The admin points the market at the other oracle: its older time is accepted.
+    // The admin points the market at the other oracle (timelocked: announced, applied a day
+    // later): the cached publish time is reset, so the other oracle's clock is the one that counts.
     let admin = net.admin.insecure_clone();
     let config = default_config(other.oracle);
-    let ix = instructions::update_market(&admin.pubkey(), &btc.address, config, perp::MarketStatus::Active);
+    let day = perp::state::MIN_MARKET_UPDATE_DELAY_SECS;
+    let ix =
+        instructions::announce_market_update(&admin.pubkey(), &btc.address, config, perp::MarketStatus::Active, day);
     net.send(&[ix], &[&admin]).await.unwrap();
+    net.set_unix_time(now + 10 + i64::from(day)).await.unwrap();
+    net.send(&[instructions::apply_market_update(&admin.pubkey(), &btc.address)], &[]).await.unwrap();
     assert_eq!(header(&mut net, &btc.address).await.oracle_publish_time, 0);
+    move_price(&mut net, &other, 1_000).await;
+    let pushed = net.program_account::<perp::state::PushOracle>(&other.oracle).await.unwrap().unwrap().publish_time;
     net.send(&[instructions::refresh_oracle(&btc.address, &other.oracle)], &[]).await.unwrap();
-    assert_eq!(header(&mut net, &btc.address).await.oracle_publish_time, other_time);
+    let h = header(&mut net, &btc.address).await;
+    assert_eq!((h.oracle, h.oracle_publish_time), (other.oracle, pushed));
+    // The old oracle's (newer) times no longer reach the market.
+    assert_perp_error(
+        net.send(&[instructions::refresh_oracle(&btc.address, &btc.oracle)], &[]).await,
+        PerpError::ForeignOracle,
+    );
 }

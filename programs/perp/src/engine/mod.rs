@@ -6,6 +6,7 @@ pub mod bankruptcy;
 pub mod collateral;
 pub mod funding;
 pub mod liquidation;
+pub mod market_admin;
 pub mod order_types;
 pub mod orders;
 #[cfg(any(test, feature = "test-support"))]

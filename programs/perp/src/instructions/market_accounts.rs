@@ -24,6 +24,15 @@ pub struct LoadedMarket<'a, 'info> {
     data: RefMut<'a, &'info mut [u8]>,
 }
 
+/// Checks that `info` is a market account of this program (owner and discriminator), read-only.
+pub fn require_market(info: &AccountInfo) -> Result<()> {
+    let data = info.try_borrow_data()?;
+    if *info.owner != crate::ID || data.get(..8) != Some(MarketHeader::DISCRIMINATOR) {
+        return Err(PerpError::NotAMarket.into());
+    }
+    Ok(())
+}
+
 impl<'a, 'info> LoadedMarket<'a, 'info> {
     /// Borrows a writable market account of this program.
     pub fn load(info: &'a AccountInfo<'info>) -> Result<Self> {

@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 use crate::error::PerpError;
 use crate::events::PushOracleUpdated;
 use crate::math::oracle::{MAX_ORACLE_EXPONENT, MIN_ORACLE_EXPONENT};
-use crate::state::{Exchange, PushOracle, PUSH_ORACLE_SEED};
+use crate::state::{Exchange, PushOracle, MAX_PUSH_MOVE_PPM, PUSH_ORACLE_SEED};
 
 #[derive(Accounts)]
 #[instruction(symbol: [u8; 16])]
@@ -20,15 +20,24 @@ pub struct CreatePushOracle<'info> {
     pub system_program: Program<'info, System>,
 }
 
-/// Admin: creates a keeper-pushed oracle whose prices `authority` signs.
+/// Admin: creates a keeper-pushed oracle whose prices `authority` signs, each push moving the
+/// price at most `max_move_ppm` per second since the last.
 pub fn handle_create_push_oracle(
     ctx: Context<CreatePushOracle>,
     symbol: [u8; 16],
     authority: Pubkey,
     exponent: i32,
+    max_move_ppm: u32,
 ) -> Result<()> {
     require!((MIN_ORACLE_EXPONENT..=MAX_ORACLE_EXPONENT).contains(&exponent), PerpError::OracleExponentOutOfRange);
-    ctx.accounts.oracle.set_inner(PushOracle { authority, symbol, price: 0, conf: 0, exponent, publish_time: 0 });
+    crate::validate!(
+        max_move_ppm > 0 && max_move_ppm <= MAX_PUSH_MOVE_PPM,
+        PerpError::InvalidOracleConfig,
+        "push move cap {} ppm per second",
+        max_move_ppm
+    );
+    let oracle = PushOracle { authority, symbol, price: 0, conf: 0, exponent, publish_time: 0, max_move_ppm };
+    ctx.accounts.oracle.set_inner(oracle);
     Ok(())
 }
 

@@ -15,7 +15,16 @@ const MIN_INITIAL_PPM: u32 = 10_000;
 const MAX_INITIAL_PPM: u32 = 1_000_000;
 
 /// What an admin gives for one band (instruction argument).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, anchor_lang::AnchorSerialize, anchor_lang::AnchorDeserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    anchor_lang::AnchorSerialize,
+    anchor_lang::AnchorDeserialize,
+    anchor_lang::InitSpace,
+)]
 pub struct BracketParams {
     /// Inclusive upper notional of the band, in collateral token units. Every band but the last
     /// must be a positive whole number of quote units; `u64::MAX` means unbounded.

@@ -49,7 +49,7 @@ impl TryFrom<u8> for MarketStatus {
 }
 
 /// Where a market's price comes from, stored as `u8`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, AnchorSerialize, AnchorDeserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, AnchorSerialize, AnchorDeserialize, InitSpace)]
 #[borsh(use_discriminant = true)]
 pub enum OracleKind {
     /// A `PushOracle` account of this program, updated by its authority (the keeper).

@@ -7,7 +7,7 @@ use crate::math::funding::{interval_start, MAX_IMPACT_ORDERS};
 use crate::math::funding::{MAX_FUNDING_INTERVAL_SECS, MIN_FUNDING_INTERVAL_SECS};
 use crate::math::margin::{BracketParams, MarginBrackets};
 use crate::math::position::lot_notional;
-use crate::math::{FUNDING_RATE_PRECISION, PPM};
+use crate::math::PPM;
 use crate::state::book::MAX_ORDERS_PER_SIDE;
 use crate::state::book::NIL;
 use crate::state::market::{
@@ -15,15 +15,28 @@ use crate::state::market::{
 };
 use crate::state::params::MAX_FEE_PPM;
 
+/// Sane ranges (issue #19 item 12): no single admin transaction can switch a guard off.
+/// The oldest oracle price a market may accept, seconds.
+pub const MAX_ORACLE_MAX_AGE_SECS: u32 = 3_600;
+/// The widest oracle confidence a market may accept, ppm of the price (5%).
+pub const MAX_ORACLE_CONF_PPM: u32 = 50_000;
+/// The widest price band, ppm (50%).
+pub const MAX_PRICE_BAND_PPM: u32 = 500_000;
+/// The highest funding cap per interval, 1e9 (2%).
+pub const MAX_FUNDING_CAP: i64 = 20_000_000;
+/// The highest |interest| per 8 hours, 1e9 (0.1%).
+pub const MAX_FUNDING_INTEREST_8H: u64 = 1_000_000;
+
 /// The parameters `create_market` sets and `update_market` may change.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq, InitSpace)]
 pub struct MarketConfig {
     pub oracle_kind: OracleKind,
     /// Push: the `PushOracle` account. Pyth: the feed id.
     pub oracle: Pubkey,
     pub oracle_max_age_secs: u32,
     pub oracle_max_conf_ppm: u32,
-    /// Margin bands, Binance form (1 to 8).
+    /// Margin bands, Binance form (1 to 8 = `MAX_BRACKETS`).
+    #[max_len(8)]
     pub brackets: Vec<BracketParams>,
     pub min_order_notional: u64,
     pub max_open_interest_lots: u64,
@@ -115,10 +128,11 @@ impl MarketConfig {
             brackets.lowest_maintenance_ppm()
         );
         crate::validate!(
-            self.price_band_ppm != 0 && self.price_band_ppm < ppm,
+            self.price_band_ppm != 0 && self.price_band_ppm <= MAX_PRICE_BAND_PPM,
             PerpError::InvalidPriceBand,
-            "price band {} ppm",
-            self.price_band_ppm
+            "price band {} ppm (at most {})",
+            self.price_band_ppm,
+            MAX_PRICE_BAND_PPM
         );
         if self.fee_insurance_share_ppm > ppm || self.liquidation_insurance_share_ppm > ppm {
             return Err(PerpError::ShareTooHigh);
@@ -141,8 +155,8 @@ impl MarketConfig {
         if !(MIN_FUNDING_INTERVAL_SECS..=MAX_FUNDING_INTERVAL_SECS).contains(&interval)
             || 86_400 % interval != 0
             || self.funding_cap <= 0
-            || self.funding_cap > FUNDING_RATE_PRECISION as i64
-            || self.funding_interest_8h.unsigned_abs() > FUNDING_RATE_PRECISION
+            || self.funding_cap > MAX_FUNDING_CAP
+            || self.funding_interest_8h.unsigned_abs() > MAX_FUNDING_INTEREST_8H
             || self.funding_impact_notional == 0
         {
             return Err(PerpError::InvalidFundingParams);
@@ -166,9 +180,17 @@ impl MarketConfig {
         if walk_reach < self.funding_impact_notional {
             return Err(PerpError::InvalidFundingParams);
         }
-        if self.oracle_max_age_secs == 0 || self.oracle_max_conf_ppm > ppm {
-            return Err(PerpError::InvalidOracleConfig);
-        }
+        crate::validate!(
+            self.oracle_max_age_secs != 0
+                && self.oracle_max_age_secs <= MAX_ORACLE_MAX_AGE_SECS
+                && self.oracle_max_conf_ppm <= MAX_ORACLE_CONF_PPM,
+            PerpError::InvalidOracleConfig,
+            "oracle max age {} s (at most {}), confidence bound {} ppm (at most {})",
+            self.oracle_max_age_secs,
+            MAX_ORACLE_MAX_AGE_SECS,
+            self.oracle_max_conf_ppm,
+            MAX_ORACLE_CONF_PPM
+        );
         Ok(brackets)
     }
 

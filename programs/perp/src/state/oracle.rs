@@ -20,16 +20,25 @@ pub struct PushOracle {
     pub conf: u64,
     pub exponent: i32,
     pub publish_time: i64,
+    /// Most one push may move the price from the last, ppm per second of publish time since the
+    /// last (at least one second's worth): fixed at creation (a market changes it only by moving
+    /// to another oracle, which is timelocked). A stolen authority key moves the price at most
+    /// this fast, so there is time to pause.
+    pub max_move_ppm: u32,
 }
+
+/// Range of `PushOracle::max_move_ppm`: above zero, at most 100% per second.
+pub const MAX_PUSH_MOVE_PPM: u32 = 1_000_000;
 
 impl PushOracle {
     pub fn reading(&self) -> OracleReading {
         OracleReading { price: self.price, conf: self.conf, exponent: self.exponent, publish_time: self.publish_time }
     }
 
-    /// Applies a new reading at clock time `now`: positive price, strictly later publish time, and
-    /// not beyond the clock by more than `MAX_ORACLE_CLOCK_SKEW_SECS` (a time in milliseconds by
-    /// mistake would switch staleness off, then lock every later refresh).
+    /// Applies a new reading at clock time `now`: positive price, strictly later publish time, not
+    /// beyond the clock by more than `MAX_ORACLE_CLOCK_SKEW_SECS` (a time in milliseconds by
+    /// mistake would switch staleness off, then lock every later refresh), and within
+    /// `max_move_ppm` per elapsed second of the last price.
     pub fn update(&mut self, price: i64, conf: u64, publish_time: i64, now: i64) -> PerpResult<()> {
         crate::validate!(price > 0, PerpError::NonPositiveOraclePrice, "pushed price {}", price);
         crate::validate!(
@@ -47,6 +56,22 @@ impl PushOracle {
             now,
             MAX_ORACLE_CLOCK_SKEW_SECS
         );
+        if self.price > 0 {
+            // publish_time > self.publish_time here: at least one second elapsed.
+            let elapsed = u128::try_from(publish_time.saturating_sub(self.publish_time)).unwrap_or(u128::MAX);
+            let allowed = u128::from(self.max_move_ppm).saturating_mul(elapsed).min(u128::from(MAX_PUSH_MOVE_PPM));
+            let moved = u128::from(price.abs_diff(self.price)).saturating_mul(u128::from(MAX_PUSH_MOVE_PPM));
+            let limit = u128::from(self.price.unsigned_abs()).saturating_mul(allowed);
+            crate::validate!(
+                moved <= limit,
+                PerpError::OracleMoveTooLarge,
+                "push from {} to {} after {} s; cap {} ppm per second",
+                self.price,
+                price,
+                elapsed,
+                self.max_move_ppm
+            );
+        }
         (self.price, self.conf, self.publish_time) = (price, conf, publish_time);
         Ok(())
     }

@@ -124,6 +124,42 @@ fn each_range_check_has_its_error() {
             PerpError::InvalidFundingParams,
         ),
         ("funding cap 0", layout(), MarketConfig { funding_cap: 0, ..base() }, None, PerpError::InvalidFundingParams),
+        // Issue #19 item 12, sane ranges: no single admin transaction switches a guard off.
+        (
+            "funding cap 2% + 1",
+            layout(),
+            MarketConfig { funding_cap: MAX_FUNDING_CAP + 1, ..base() },
+            None,
+            PerpError::InvalidFundingParams,
+        ),
+        (
+            "funding interest 0.1% + 1 per 8 h",
+            layout(),
+            MarketConfig { funding_interest_8h: -(MAX_FUNDING_INTEREST_8H as i64) - 1, ..base() },
+            None,
+            PerpError::InvalidFundingParams,
+        ),
+        (
+            "oracle max age an hour + 1 s",
+            layout(),
+            MarketConfig { oracle_max_age_secs: MAX_ORACLE_MAX_AGE_SECS + 1, ..base() },
+            None,
+            PerpError::InvalidOracleConfig,
+        ),
+        (
+            "oracle confidence bound 5% + 1 ppm",
+            layout(),
+            MarketConfig { oracle_max_conf_ppm: MAX_ORACLE_CONF_PPM + 1, ..base() },
+            None,
+            PerpError::InvalidOracleConfig,
+        ),
+        (
+            "price band 50% + 1 ppm",
+            layout(),
+            MarketConfig { price_band_ppm: MAX_PRICE_BAND_PPM + 1, ..base() },
+            None,
+            PerpError::InvalidPriceBand,
+        ),
         // Limits: all positive.
         (
             "min order notional 0",

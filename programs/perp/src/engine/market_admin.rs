@@ -1,0 +1,79 @@
+//! Admin changes to a live market. A change that can hurt open positions goes behind the
+//! timelock (announced, applied after a delay of at least a day, events at each step); a change
+//! that only reduces traders' risk applies at once. The rule per parameter (old -> new):
+//!
+//! | parameter | at once | timelocked |
+//! |---|---|---|
+//! | oracle (kind or account/feed), oracle max age, oracle confidence bound | - | any change |
+//! | margin brackets | - | any change (lower margin lets others take risk whose losses reach you through ADL) |
+//! | price band, fill band, funding interval, funding interest, impact notional | - | any change |
+//! | taker fee, maker fee, liquidation penalty, liquidation buffer, funding cap | lower | higher |
+//! | minimum order, seat deposit, open-interest cap | lower | higher |
+//! | insurance shares (fees, penalties), insurance cap per event (0: none) | higher | lower |
+//! | status (active / reduce-only) | either way | - |
+use crate::engine::funding::funding_due;
+use crate::error::{PerpError, PerpResult};
+use crate::math::funding::interval_start;
+use crate::state::{MarketConfig, MarketHeader, MarketStatus};
+
+/// The first parameter whose change from `header` to `config` needs the timelock (its name, for
+/// the log), `None` when every change only reduces traders' risk. `config` must be valid.
+pub fn timelocked_change(header: &MarketHeader, config: &MarketConfig) -> PerpResult<Option<&'static str>> {
+    let h = header;
+    let brackets = config.validate()?;
+    let cap = |c: u64| if c == 0 { u64::MAX } else { c };
+    let rules: [(&'static str, bool); 20] = [
+        ("oracle", (config.oracle_kind as u8, config.oracle) != (h.oracle_kind, h.oracle)),
+        ("oracle_max_age_secs", config.oracle_max_age_secs != h.oracle_max_age_secs),
+        ("oracle_max_conf_ppm", config.oracle_max_conf_ppm != h.oracle_max_conf_ppm),
+        ("brackets", brackets != h.brackets),
+        ("price_band_ppm", config.price_band_ppm != h.price_band_ppm),
+        ("fill_band_ppm", config.fill_band_ppm != h.fill_band_ppm),
+        ("funding_interval_secs", config.funding_interval_secs != h.funding_interval_secs),
+        ("funding_interest_8h", config.funding_interest_8h != h.funding_interest_8h),
+        ("funding_impact_notional", config.funding_impact_notional != h.funding_impact_notional),
+        ("taker_fee_ppm", config.taker_fee_ppm > h.taker_fee_ppm),
+        ("maker_fee_ppm", config.maker_fee_ppm > h.maker_fee_ppm),
+        ("liquidation_penalty_ppm", config.liquidation_penalty_ppm > h.liquidation_penalty_ppm),
+        ("liquidation_buffer_ppm", config.liquidation_buffer_ppm > h.liquidation_buffer_ppm),
+        ("funding_cap", config.funding_cap > h.funding_cap),
+        ("min_order_notional", config.min_order_notional > h.min_order_notional),
+        ("seat_deposit", config.seat_deposit > h.seat_deposit),
+        ("max_open_interest_lots", config.max_open_interest_lots > h.max_open_interest_lots),
+        ("fee_insurance_share_ppm", config.fee_insurance_share_ppm < h.fee_insurance_share_ppm),
+        ("liquidation_insurance_share_ppm", config.liquidation_insurance_share_ppm < h.liquidation_insurance_share_ppm),
+        ("insurance_cap_per_event", cap(config.insurance_cap_per_event) < cap(h.insurance_cap_per_event)),
+    ];
+    Ok(rules.iter().find(|(_, hurts)| *hurts).map(|(name, _)| *name))
+}
+
+/// Writes `config` (range-checked again) and `status` into the market at clock time `now`. A new
+/// funding interval takes effect at once: the current interval is re-aligned to the new length
+/// (its samples kept), so the next boundary is the new interval's next UTC-aligned one; refused
+/// while an interval is due (`FundingDue`: crank `update_funding` first). A new oracle has its
+/// own clock: the cached publish time is reset so it cannot hold the new oracle back.
+pub fn apply_market_config(
+    header: &mut MarketHeader,
+    config: &MarketConfig,
+    status: MarketStatus,
+    now: i64,
+) -> PerpResult<()> {
+    let old_interval = header.funding_interval_secs;
+    if config.funding_interval_secs != old_interval && funding_due(header, now)? {
+        // The due interval is applied at the old length first (update_funding), never merged.
+        return Err(PerpError::FundingDue);
+    }
+    let old_oracle = (header.oracle_kind, header.oracle);
+    config.apply(header)?;
+    if (header.oracle_kind, header.oracle) != old_oracle {
+        header.oracle_publish_time = 0;
+    }
+    if header.funding_interval_secs != old_interval {
+        header.funding_interval_start = interval_start(now, header.funding_interval_secs)?;
+    }
+    header.status = status as u8;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
