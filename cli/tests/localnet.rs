@@ -261,3 +261,36 @@ async fn program_errors_are_named() {
     assert!(err.to_string().starts_with("transaction rejected: "), "{err}");
     assert_eq!(ok(&mut net, &taker, "account").await.json, before);
 }
+
+/// A trader sees an announced (timelocked) change before it takes effect: what changes and when.
+#[tokio::test]
+async fn an_announced_change_shows_before_it_applies() {
+    let mut net = localnet().await;
+    let w = wallet(&mut net, 0).await;
+    let out = ok(&mut net, &w, "markets").await;
+    assert!(out.json["markets"].as_array().unwrap().iter().all(|m| m["pending_update"].is_null()));
+    let btc = net.markets.iter().find(|m| m.symbol == "BTC-PERP").unwrap().clone();
+    let market = &Config::localnet_default().markets[0];
+    let mut raised = market.config(btc.oracle).unwrap();
+    raised.maker_fee_ppm += 100;
+    let admin = net.admin.insecure_clone();
+    let day = perp::state::MIN_MARKET_UPDATE_DELAY_SECS;
+    let ix = perp_client::instructions::announce_market_update(
+        &admin.pubkey(),
+        &btc.address,
+        raised,
+        perp::MarketStatus::Active,
+        day,
+    );
+    let effective = net.clock().await.unwrap().unix_timestamp + i64::from(day);
+    Chain::send(&mut net, &[ix], &[&admin]).await.unwrap();
+    let out = ok(&mut net, &w, "markets BTC-PERP").await;
+    let pending = &out.json["markets"][0]["pending_update"];
+    assert_eq!(pending["changes"], serde_json::json!(["maker_fee_ppm"]));
+    assert_eq!(pending["effective_at"].as_i64(), Some(effective));
+    assert!(
+        out.text.contains(&format!("announced update         maker_fee_ppm from {effective} (Active)")),
+        "{}",
+        out.text
+    );
+}

@@ -104,7 +104,7 @@ impl Rejected {
 }
 
 /// Every program error in code order (a test checks it against the program's numbering).
-pub const PERP_ERRORS: [perp::error::PerpError; 85] = {
+pub const PERP_ERRORS: [perp::error::PerpError; 86] = {
     use perp::error::PerpError::*;
     [
         MathOverflow,
@@ -192,6 +192,7 @@ pub const PERP_ERRORS: [perp::error::PerpError; 85] = {
         TimelockNotElapsed,
         InvalidTimelockDelay,
         OracleMoveTooLarge,
+        NotUpgradeAuthority,
     ]
 };
 

@@ -26,6 +26,8 @@ pub fn initialize_exchange(admin: &Pubkey, collateral_mint: &Pubkey, params: Exc
             insurance_vault: pda::insurance_vault(),
             token_program: token_program(),
             system_program: anchor_lang::system_program::ID,
+            program: perp::ID,
+            program_data: pda::program_data(),
         },
         perp::instruction::InitializeExchange { params },
     )

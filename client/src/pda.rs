@@ -14,6 +14,15 @@ pub fn insurance_vault() -> Pubkey {
     Pubkey::find_program_address(&[INSURANCE_VAULT_SEED], &perp::ID).0
 }
 
+/// The upgradeable BPF loader (`solana program deploy`'s).
+pub const UPGRADEABLE_LOADER: Pubkey = solana_sdk::pubkey!("BPFLoaderUpgradeab1e11111111111111111111111");
+
+/// The program's `ProgramData` account under the upgradeable loader (where its upgrade authority
+/// is recorded; `initialize_exchange` takes it).
+pub fn program_data() -> Pubkey {
+    Pubkey::find_program_address(&[perp::ID.as_ref()], &UPGRADEABLE_LOADER).0
+}
+
 /// The trader account of `owner`'s sub-account `sub_account_id`.
 pub fn trader(owner: &Pubkey, sub_account_id: u16) -> Pubkey {
     Pubkey::find_program_address(&[TRADER_SEED, owner.as_ref(), &sub_account_id.to_le_bytes()], &perp::ID).0

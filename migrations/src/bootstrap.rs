@@ -39,6 +39,16 @@ pub struct DeployedMarket {
 /// from `config` with its insurance fund seeded, then each of its markets.
 pub async fn bootstrap_with_new_mint(chain: &mut impl Chain, config: &Config) -> anyhow::Result<Deployment> {
     let admin = tokens::funded_keypair(chain).await?;
+    bootstrap_with_admin(chain, config, admin).await
+}
+
+/// As `bootstrap_with_new_mint`, with `admin` (funded) as the exchange's admin: on a chain where
+/// the program is deployed upgradeable, its upgrade authority (`initialize_exchange` insists).
+pub async fn bootstrap_with_admin(
+    chain: &mut impl Chain,
+    config: &Config,
+    admin: Keypair,
+) -> anyhow::Result<Deployment> {
     let mint_authority = Keypair::new();
     let mint = tokens::create_mint(chain, &mint_authority.pubkey(), perp::math::COLLATERAL_DECIMALS).await?;
     let insurance_source = tokens::create_token_account(chain, &mint, &admin.pubkey()).await?;

@@ -2,6 +2,7 @@
 use anchor_lang::error::ErrorCode as AnchorError;
 use perp::error::PerpError;
 use perp::ExchangeParams;
+use perp_client::chain::Chain;
 use perp_client::{instructions, pda};
 use perp_localnet::localnet::Localnet;
 use perp_localnet::native;
@@ -226,4 +227,49 @@ async fn lamports_sent_to_the_vault_addresses_first_do_not_block_initialization(
         let account = net.ctx.banks_client.get_account(vault).await.unwrap().unwrap();
         assert_eq!(account.owner, anchor_spl::token::ID);
     }
+}
+
+/// Issue #19 item 8, second half: anyone could call `initialize_exchange` first and become the
+/// admin. Deployed upgradeable (as `solana program deploy` does), only the program's upgrade
+/// authority may. This needs the SBF build (a native builtin has no upgrade authority; that path
+/// is in the program's unit tests): it runs on the test command's SBF pass.
+#[tokio::test]
+async fn only_the_upgrade_authority_initializes_the_deployed_program() {
+    let Some(dir) = native::sbf_program_dir() else {
+        eprintln!("needs perp.so (SBF_OUT_DIR): runs on the SBF pass");
+        return;
+    };
+    let elf = std::fs::read(dir.join("perp.so")).expect("perp.so");
+    let authority = Keypair::new();
+    let loader = pda::UPGRADEABLE_LOADER;
+    // UpgradeableLoaderState as the loader serializes it (bincode): Program = 2, ProgramData = 3.
+    let mut program = 2u32.to_le_bytes().to_vec();
+    program.extend_from_slice(pda::program_data().as_ref());
+    let mut program_data = 3u32.to_le_bytes().to_vec();
+    program_data.extend_from_slice(&0u64.to_le_bytes());
+    program_data.push(1);
+    program_data.extend_from_slice(authority.pubkey().as_ref());
+    program_data.extend_from_slice(&elf);
+    let mut test = solana_program_test::ProgramTest::default();
+    let account = |data: Vec<u8>, executable| solana_sdk::account::Account {
+        lamports: 10_000_000_000,
+        data,
+        owner: loader,
+        executable,
+        rent_epoch: 0,
+    };
+    test.add_genesis_account(perp::ID, account(program, true));
+    test.add_genesis_account(pda::program_data(), account(program_data, false));
+    let mut net = Localnet::without_exchange(test.start_with_context().await).await.expect("bank");
+    // The bare localnet's admin is not the upgrade authority: refused, nothing created.
+    let mallory = net.admin.insecure_clone();
+    let mint = net.mint;
+    let ix = instructions::initialize_exchange(&mallory.pubkey(), &mint, ExchangeParams::default());
+    assert_perp_error(net.send(&[ix], &[&mallory]).await, PerpError::NotUpgradeAuthority);
+    assert!(net.account(&pda::exchange()).await.unwrap().is_none());
+    // The upgrade authority initializes it.
+    perp_migrations::tokens::fund(&mut net, &authority.pubkey()).await.unwrap();
+    let ix = instructions::initialize_exchange(&authority.pubkey(), &mint, ExchangeParams::default());
+    net.send(&[ix], &[&authority]).await.unwrap();
+    assert_eq!(net.exchange().await.unwrap().admin, authority.pubkey());
 }

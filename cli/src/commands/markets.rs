@@ -1,11 +1,13 @@
 //! `perp markets [MARKET]`: every market with its price, funding and open interest, and the
 //! insurance fund; one market with all of its parameters.
+use anchor_lang::AccountDeserialize;
 use perp::math::position::Position;
 use perp::math::BASE_PRECISION;
+use perp::state::MarketUpdate;
 use perp::state::{MarketStatus, OracleKind};
 use perp_client::chain::Chain;
 use perp_client::units::{self, decimal, price, quote_u, ratio};
-use perp_client::{risk, views};
+use perp_client::{pda, risk, views};
 use serde_json::{json, Value};
 
 use crate::output::{num, pairs, percent, table, Output};
@@ -13,7 +15,7 @@ use crate::session::{self, Market, Session};
 use crate::OrPerp;
 
 /// Everything `markets` reports about one market, as JSON.
-fn describe(market: &Market, insurance_fund: u64) -> anyhow::Result<Value> {
+fn describe(market: &Market, insurance_fund: u64, pending: Option<&MarketUpdate>) -> anyhow::Result<Value> {
     let h = &market.header;
     let funding = views::funding(h).or_perp()?;
     let oi_lots = i64::try_from(h.open_interest_lots)?;
@@ -31,6 +33,15 @@ fn describe(market: &Market, insurance_fund: u64) -> anyhow::Result<Value> {
         })
         .collect();
     let lowest_initial = h.brackets.lowest_initial_ppm();
+    let pending_update = match pending {
+        Some(u) => json!({
+            "announced_at": u.announced_at,
+            "effective_at": u.effective_at,
+            "status": format!("{:?}", MarketStatus::try_from(u.status).or_perp()?),
+            "changes": views::pending_changes(h, &u.config).or_perp()?,
+        }),
+        None => Value::Null,
+    };
     Ok(json!({
         "symbol": market.symbol,
         "address": market.address().to_string(),
@@ -67,6 +78,7 @@ fn describe(market: &Market, insurance_fund: u64) -> anyhow::Result<Value> {
         "insurance_coverage": num(ratio(coverage.coverage_ppm)),
         "insurance_position": num(units::base(coverage.insurance_position_lots, h.lot_size)),
         "liquidation_penalty": num(ratio(h.liquidation_penalty_ppm.into())),
+        "pending_update": pending_update,
     }))
 }
 
@@ -86,7 +98,23 @@ pub async fn show<C: Chain>(session: &mut Session<'_, C>, market: Option<&str>) 
         Some(name) => vec![session::find(&markets, name)?],
         None => markets.iter().collect(),
     };
-    let described: Vec<Value> = selected.iter().map(|m| describe(m, insurance_fund)).collect::<anyhow::Result<_>>()?;
+    // Announced (timelocked) changes, one account per market.
+    let update_keys: Vec<_> = selected.iter().map(|m| pda::market_update(&m.address())).collect();
+    let mut updates = Vec::with_capacity(selected.len());
+    for account in session.chain.multiple_accounts(&update_keys).await? {
+        updates.push(match account {
+            Some(a) => Some(
+                MarketUpdate::try_deserialize(&mut a.data.as_slice())
+                    .map_err(|e| anyhow::anyhow!("announced market update: {e}"))?,
+            ),
+            None => None,
+        });
+    }
+    let described: Vec<Value> = selected
+        .iter()
+        .zip(&updates)
+        .map(|(m, u)| describe(m, insurance_fund, u.as_ref()))
+        .collect::<anyhow::Result<_>>()?;
     let fund = num(quote_u(insurance_fund));
     let json = json!({ "insurance_fund": fund, "markets": described });
     let text = match (market, described.first()) {
@@ -143,6 +171,15 @@ pub async fn show<C: Chain>(session: &mut Session<'_, C>, market: Option<&str>) 
                     f["next_boundary"]
                 ),
             ));
+            if let Value::Object(u) = &m["pending_update"] {
+                let changes: Vec<&str> =
+                    u["changes"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                let status = text_of(&m["pending_update"], "status");
+                rows.push((
+                    "announced update",
+                    format!("{} from {} ({status})", changes.join(", "), u["effective_at"]),
+                ));
+            }
             rows.push((
                 "insurance fund",
                 format!("{fund} (covers {} of open interest)", percent(text_of(m, "insurance_coverage").parse()?)),
@@ -164,6 +201,11 @@ pub async fn show<C: Chain>(session: &mut Session<'_, C>, market: Option<&str>) 
                         text_of(m, "open_interest"),
                         text_of(m, "open_interest_notional"),
                         format!("{}/{}", m["seats"], m["seat_capacity"]),
+                        if m["pending_update"].is_null() {
+                            "-".into()
+                        } else {
+                            format!("from {}", m["pending_update"]["effective_at"])
+                        },
                     ])
                 })
                 .collect::<anyhow::Result<_>>()?;

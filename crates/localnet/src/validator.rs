@@ -7,7 +7,7 @@ use solana_account::{Account, AccountSharedData};
 use solana_program_runtime::loaded_programs::ProgramCacheEntry;
 use solana_rpc::rpc::JsonRpcConfig;
 use solana_sdk::signature::Keypair;
-use solana_test_validator::{TestValidator, TestValidatorGenesis};
+use solana_test_validator::{TestValidator, TestValidatorGenesis, UpgradeableProgramInfo};
 
 use crate::native;
 use perp_migrations::bootstrap::{self, Deployment};
@@ -36,9 +36,20 @@ impl LocalValidator {
 
         let mut genesis = TestValidatorGenesis::default();
         let sbf = native::sbf_program_dir().is_some();
+        // The exchange's admin: on the SBF build also the program's upgrade authority, the one
+        // signer `initialize_exchange` accepts on an upgradeable deploy.
+        let admin = Keypair::new();
         if sbf {
-            // The SBF build (scripts/build-sbf.sh), deployed in genesis like any program.
-            genesis.add_program(native::PROGRAM_NAME, perp::ID);
+            // The SBF build (scripts/build-sbf.sh), deployed upgradeable in genesis like
+            // `solana program deploy` would.
+            let program_path = solana_program_test::find_file(&format!("{}.so", native::PROGRAM_NAME))
+                .ok_or_else(|| anyhow::anyhow!("{}.so not found in SBF_OUT_DIR", native::PROGRAM_NAME))?;
+            genesis.add_upgradeable_programs_with_path(&[UpgradeableProgramInfo {
+                program_id: perp::ID,
+                loader: perp_client::pda::UPGRADEABLE_LOADER,
+                upgrade_authority: solana_sdk::signature::Signer::pubkey(&admin),
+                program_path,
+            }]);
         } else {
             // The program account lives in genesis (owner = native loader, executable), so no
             // frozen bank has to change later.
@@ -72,7 +83,8 @@ impl LocalValidator {
         }
 
         let mut chain = RpcChain::new(validator.rpc_url(), payer.insecure_clone());
-        let deployment = bootstrap::bootstrap_with_new_mint(&mut chain, config).await?;
+        perp_migrations::tokens::fund(&mut chain, &solana_sdk::signature::Signer::pubkey(&admin)).await?;
+        let deployment = bootstrap::bootstrap_with_admin(&mut chain, config, admin).await?;
         Ok(Self { validator, payer, deployment, ledger })
     }
 

@@ -207,4 +207,6 @@ pub enum PerpError {
     InvalidTimelockDelay,
     #[msg("Pushed price moves further from the last than the oracle's cap allows")]
     OracleMoveTooLarge,
+    #[msg("Only the program's upgrade authority may initialize the exchange")]
+    NotUpgradeAuthority,
 }

@@ -27,9 +27,46 @@ pub struct InitializeExchange<'info> {
     pub insurance_vault: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
     pub system_program: Program<'info, System>,
+    /// CHECK: this program's own account: how it was deployed says who may initialize.
+    #[account(address = crate::ID)]
+    pub program: UncheckedAccount<'info>,
+    /// CHECK: the program's `ProgramData` when it is deployed upgradeable (address and owner
+    /// checked in `require_upgrade_authority`); unread otherwise.
+    pub program_data: UncheckedAccount<'info>,
+}
+
+/// Only the program's upgrade authority may initialize the exchange (and so become its first
+/// admin) when the program is deployed upgradeable: nobody can run `initialize_exchange` first
+/// between the deploy and the operator's own call. A program under any other loader has no
+/// upgrade authority to bind to (a builtin in tests; a final, non-upgradeable deploy must be
+/// initialized in its deploy transaction).
+pub fn require_upgrade_authority(program: &AccountInfo, program_data: &AccountInfo, admin: &Pubkey) -> Result<()> {
+    let loader = anchor_lang::solana_program::bpf_loader_upgradeable::ID;
+    if *program.owner != loader {
+        return Ok(());
+    }
+    let expected = Pubkey::find_program_address(&[crate::ID.as_ref()], &loader).0;
+    crate::validate!(
+        *program_data.key == expected && *program_data.owner == loader,
+        PerpError::NotUpgradeAuthority,
+        "program data {} is not the program's ({})",
+        program_data.key,
+        expected
+    );
+    let data = program_data.try_borrow_data()?;
+    let state = anchor_lang::prelude::ProgramData::try_deserialize(&mut &data[..])?;
+    crate::validate!(
+        state.upgrade_authority_address == Some(*admin),
+        PerpError::NotUpgradeAuthority,
+        "initializer {} is not the upgrade authority {:?}",
+        admin,
+        state.upgrade_authority_address
+    );
+    Ok(())
 }
 
 pub fn handle_initialize_exchange(ctx: Context<InitializeExchange>, params: ExchangeParams) -> Result<()> {
+    require_upgrade_authority(&ctx.accounts.program, &ctx.accounts.program_data, ctx.accounts.admin.key)?;
     params.validate()?;
     let a = &ctx.accounts;
     let mint = a.collateral_mint.to_account_info();
@@ -76,3 +113,6 @@ pub fn handle_initialize_exchange(ctx: Context<InitializeExchange>, params: Exch
     });
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
