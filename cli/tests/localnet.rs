@@ -294,3 +294,40 @@ async fn an_announced_change_shows_before_it_applies() {
         out.text
     );
 }
+
+/// The widest transactions the CLI sends (a trader in 8 markets, the most a trader account holds):
+/// withdraw with its associated token account created, and an order with the other 7 markets and
+/// their oracles, each fit a legacy transaction (1,232 bytes, 64 locks), so the CLI never needs a
+/// lookup table; `Session::send` checks every one before sending anyway.
+#[test]
+fn a_trader_in_eight_markets_fits_legacy_transactions() {
+    use perp_client::{instructions, lookup};
+    use solana_sdk::pubkey::Pubkey;
+    let owner = Keypair::new().pubkey();
+    let mint = Pubkey::new_unique();
+    let set: Vec<(Pubkey, Pubkey)> =
+        (0..perp::state::MAX_MARKETS_PER_TRADER).map(|_| (Pubkey::new_unique(), Pubkey::new_unique())).collect();
+    let withdraw = vec![
+        instructions::create_associated_token_idempotent(&owner, &owner, &mint),
+        instructions::with_margin_set(
+            instructions::withdraw(&owner, 0, &pda::associated_token(&owner, &mint), 1),
+            &set,
+        ),
+    ];
+    let params = perp::OrderParams {
+        side: perp::OrderSide::Buy,
+        order_type: perp::OrderType::Limit,
+        price: 1,
+        base_lots: 1,
+        reduce_only: false,
+        client_order_id: 0,
+    };
+    let order = vec![instructions::place_order(&owner, 0, &set[0].0, &set[0].1, params, &set[1..])];
+    for (what, ixs) in [("withdraw", withdraw), ("order", order)] {
+        let (bytes, locks) = lookup::legacy_size(&owner, &ixs);
+        assert!(
+            bytes <= lookup::MAX_TX_BYTES && locks <= lookup::MAX_ACCOUNT_LOCKS,
+            "{what}: {bytes} bytes, {locks} locks"
+        );
+    }
+}
