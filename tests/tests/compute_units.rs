@@ -23,6 +23,10 @@ const MAX_TX_BYTES: usize = 1_232;
 /// Markets the worst-case trader is active in (the most a trader account may hold).
 const MARKETS: usize = perp::state::MAX_MARKETS_PER_TRADER;
 const HOUR: i64 = 3_600;
+/// The taker's own reduce-only orders trimmed in the worst take: one (measured on the SBF build,
+/// 1 to 12 of them cost within about 2,500 CU of each other for the fills they take away,
+/// `orders::max_fills`; one the most).
+const TRIMS: usize = 1;
 
 struct Row {
     instruction: &'static str,
@@ -174,18 +178,46 @@ async fn every_instruction_within_the_compute_and_size_limits() {
         let out = table.measure(&mut net, "place_order", &format!("{name}, 8 markets"), &[ix], &[&whale.owner]).await;
         assert_eq!(events::decode::<OrderFilled>(&out.logs).len() as u64, fills);
     }
-    // The worst take: the most cancels that still let matching go on (the whale's own asks, ahead
-    // of the book: self-trade prevention cancels them; matching stops at the cap), then the most
-    // fills.
-    let cancels = MAX_CANCELS_PER_ORDER - 1;
-    let own_asks: Vec<_> = (0..cancels as u64).map(|i| limit(Sell, 1_000, 2, 200 + i)).collect();
-    rest_orders(&mut net, &whale, &m0, &own_asks).await;
+    // The worst takes. First the most cancels, then the most fills: the oracle rises to 1,062
+    // (fill band 1,009.43..=1,114.57), leaving 9 asks (1,005 to 1,009) below the band; matching
+    // cancels 8 (the cap), passes over the 9th (walking on from the band's near edge) and fills
+    // 28 from 1,010.
+    move_price(&mut net, &m0, 1_062).await;
+    let cancels = MAX_CANCELS_PER_ORDER;
     let max = MAX_FILLS_PER_ORDER as u64;
     let ix = order_instruction(&mut net, &whale, &m0, ioc(Buy, 1_040, 2 * max, 90)).await;
-    let case = format!("take, {cancels} cancels then {max} fills (the most per order), 8 markets");
+    let case =
+        format!("take, {cancels} cancels (asks below the fill band) then {max} fills (the most per order), 8 markets");
     let out = table.measure(&mut net, "place_order", &case, &[ix], &[&whale.owner]).await;
     assert_eq!(events::decode::<OrderCancelled>(&out.logs).len(), cancels);
     assert_eq!(events::decode::<OrderFilled>(&out.logs).len(), MAX_FILLS_PER_ORDER);
+    // Then the same with the taker's own reduce-only orders to trim: the whale goes short 30 with
+    // reduce-only bids, and a buy that would flip it gives up fills for them (`max_fills`). 32
+    // fresh asks at 1,050 to 1,081; at 1,100 (band 1,045.55..=1,154.45) the 28 old ones are below.
+    move_price(&mut net, &m0, 1_000).await;
+    let long = seat(&mut net, &m0.address, &whale).await.unwrap().base_lots as u64;
+    for (lots, id) in [(2 * max, 91), (long + 30 - 2 * max, 92)] {
+        order(&mut net, &whale, &m0, ioc(Sell, 951, lots, id)).await.unwrap();
+    }
+    assert_eq!(seat(&mut net, &m0.address, &whale).await.unwrap().base_lots, -30);
+    let trims = TRIMS;
+    for id in 93..93 + trims as u64 {
+        let bid = OrderParams { reduce_only: true, ..limit(Buy, 960, 2, id) };
+        order(&mut net, &whale, &m0, bid).await.unwrap();
+    }
+    let wallet = funded_trader(&mut net, 1_000).await;
+    let asks: Vec<_> = (0..32u64).map(|i| limit(Sell, 1_050 + i, 2, i)).collect();
+    rest_orders(&mut net, &wallet, &m0, &asks).await;
+    move_price(&mut net, &m0, 1_100).await;
+    let fills = perp::engine::orders::max_fills(trims);
+    let ix = order_instruction(&mut net, &whale, &m0, ioc(Buy, 1_100, 2 * fills as u64, 95)).await;
+    let case = format!(
+        "take, {cancels} cancels (asks below the fill band), {fills} fills, then {trims} of its own reduce-only orders trimmed, 8 markets"
+    );
+    let out = table.measure(&mut net, "place_order", &case, &[ix], &[&whale.owner]).await;
+    assert_eq!(events::decode::<OrderCancelled>(&out.logs).len(), cancels + trims);
+    assert_eq!(events::decode::<OrderFilled>(&out.logs).len(), fills);
+    move_price(&mut net, &m0, 1_000).await;
 
     // Cancel all: 32 resting orders (the most per trader and market) in the second market.
     let m1 = markets[1].clone();
@@ -199,16 +231,20 @@ async fn every_instruction_within_the_compute_and_size_limits() {
     net.set_unix_time(now - now % HOUR + HOUR).await.unwrap();
     push_price(&mut net, &m0, 1_000 * PRICE, 0).await.unwrap();
     let ix = instructions::update_funding(&m0.address, &m0.oracle);
-    let out = table.measure(&mut net, "update_funding", "interval applied, 1,024-order side", &[ix], &[]).await;
+    let out = table.measure(&mut net, "update_funding", "interval applied, about 1,000 bids", &[ix], &[]).await;
     let applied = events::decode::<FundingApplied>(&out.logs);
     assert_eq!(applied.len(), 1, "{:#?}", out.logs);
 
     // The waterfall, at its worst over 8 markets. `victim` holds 100 lots in each (bought from
-    // `dealer`) on 120 quote, and 32 resting bids in the second market.
+    // `dealer`) on 120 quote, and 32 resting bids in the second market. The whale is short 2 in
+    // the first market with a reduce-only bid for it: its takeover there trims it.
     let victim = funded_trader(&mut net, 120).await;
     for m in &markets {
         move_price(&mut net, m, 1_000).await;
     }
+    let long = seat(&mut net, &m0.address, &whale).await.unwrap().base_lots as u64;
+    order(&mut net, &whale, &m0, ioc(Sell, 951, long + 2, 6)).await.unwrap();
+    order(&mut net, &whale, &m0, OrderParams { reduce_only: true, ..limit(Buy, 960, 2, 7) }).await.unwrap();
     for m in &markets {
         order(&mut net, &dealer, m, limit(Sell, 1_000, 100, 5)).await.unwrap();
         order(&mut net, &victim, m, ioc(Buy, 1_000, 100, 5)).await.unwrap();
@@ -225,15 +261,12 @@ async fn every_instruction_within_the_compute_and_size_limits() {
     assert_eq!(events::decode::<OrderCancelled>(&out.logs).len(), 32);
     // Still below maintenance: the whale liquidates in the first market too.
     let ix = liquidate_instruction(&mut net, &whale, &victim, &m0).await;
-    table
-        .measure(
-            &mut net,
-            "liquidate",
-            "8 markets priced (the same 8 for both accounts), the whole position",
-            &[ix],
-            &[&whale.owner],
-        )
-        .await;
+    let case =
+        "8 markets priced (the same 8 for both accounts), the whole position, the liquidator's reduce-only bid trimmed";
+    let out = table.measure(&mut net, "liquidate", case, &[ix], &[&whale.owner]).await;
+    let trims = events::decode::<OrderCancelled>(&out.logs);
+    assert_eq!(trims.len(), 1);
+    assert_eq!((trims[0].trader, trims[0].reason), (whale.trader(), perp::engine::orders::CancelReason::ReduceOnly));
     // A gap to 700: below zero equity. The per-event cap of 1 quote on the last market limits
     // the fund's draw, so ADL takes the rest in every market.
     for m in &markets {

@@ -1,6 +1,6 @@
 //! Holes a security review found (issue #19), each closed and tested by the attack's name: the
 //! exact error, and nothing changed where the program refuses.
-use perp::engine::orders::OrderSide::*;
+use perp::engine::orders::{CancelReason, OrderSide::*};
 use perp::error::PerpError;
 use perp::events::{OrderCancelled, OrderFilled};
 use perp::state::MarketStatus;
@@ -155,4 +155,153 @@ async fn filling_the_seat_table_costs_a_minimum_order_per_seat_and_frees_only_by
     order(&mut net, &c, &btc, limit(Buy, 991, 10, 3)).await.unwrap();
     assert!(seat(&mut net, &btc.address, &a).await.is_none());
     assert_eq!(seat(&mut net, &btc.address, &b).await.unwrap().order_count, 1);
+}
+
+/// Item 2, reduce-only. A seat's reduce-only orders outlived the position they reduced: eight
+/// one-lot reduce-only asks left by a seat that had closed its long sat at the top of the book,
+/// and a buyer reaching them cancelled them, used up `MAX_CANCELS_PER_ORDER` and filled nothing
+/// (for about a dollar of fees, again and again). Now whatever shrinks a position trims its
+/// seat's reduce-only orders at once (its own order here; liquidation and ADL too), a resting
+/// reduce-only order counts the seat's other orders on its side (so a maker's fill never leaves
+/// one beyond its position), and the buyer reaches the real ask.
+#[tokio::test]
+async fn stale_reduce_only_asks_cannot_starve_a_buyer() {
+    let mut net = localnet().await;
+    let btc = create_market(&mut net, default_layout("BTC-PERP"), default_config, 100_000).await;
+    let dealer = funded_trader(&mut net, 100_000).await;
+    let seller = funded_trader(&mut net, 100_000).await;
+    let maker = funded_trader(&mut net, 100_000).await;
+    let buyer = funded_trader(&mut net, 100_000).await;
+    // The seller buys 8 lots and rests 8 one-lot reduce-only asks at 100,000.
+    order(&mut net, &dealer, &btc, limit(Sell, 100_000, 8, 1)).await.unwrap();
+    order(&mut net, &seller, &btc, ioc(limit(Buy, 100_000, 8, 2))).await.unwrap();
+    for id in 10..18 {
+        order(&mut net, &seller, &btc, reduce_only(limit(Sell, 100_000, 1, id))).await.unwrap();
+    }
+    // It closes its long into the dealer's bid: the same order trims the 8 asks.
+    order(&mut net, &dealer, &btc, limit(Buy, 99_990, 8, 3)).await.unwrap();
+    let closed = order_logs(&mut net, &seller, &btc, ioc(limit(Sell, 99_990, 8, 4))).await;
+    // A real ask behind: the buyer fills it, and cancels nothing.
+    order(&mut net, &maker, &btc, limit(Sell, 100_010, 2, 5)).await.unwrap();
+    let out = order_logs(&mut net, &buyer, &btc, ioc(limit(Buy, 100_010, 1, 6))).await;
+    let fills = events::decode::<OrderFilled>(&out.logs);
+    assert_eq!(fills.iter().map(|f| (f.maker, f.base_lots)).collect::<Vec<_>>(), vec![(maker.trader(), 1)]);
+    assert!(events::decode::<OrderCancelled>(&out.logs).is_empty());
+    let trimmed = events::decode::<OrderCancelled>(&closed.logs);
+    assert_eq!(trimmed.len(), 8);
+    assert!(trimmed.iter().all(|c| c.trader == seller.trader() && c.reason == CancelReason::ReduceOnly));
+    // Flat and orderless: its seat was even released.
+    assert_eq!(seat(&mut net, &btc.address, &seller).await.map(|s| (s.base_lots, s.order_count)), None);
+
+    // The other way to close: as a maker. The seller buys 8 again and rests its 8 asks; an
+    // ordinary ask for the whole long then trims them when it is placed.
+    order(&mut net, &maker, &btc, limit(Sell, 100_010, 8, 7)).await.unwrap();
+    order(&mut net, &seller, &btc, ioc(limit(Buy, 100_010, 8, 8))).await.unwrap();
+    for id in 20..28 {
+        order(&mut net, &seller, &btc, reduce_only(limit(Sell, 100_000, 1, id))).await.unwrap();
+    }
+    let out = order_logs(&mut net, &seller, &btc, limit(Sell, 100_005, 8, 9)).await;
+    assert_eq!(events::decode::<OrderCancelled>(&out.logs).len(), 8);
+    // With that ask resting, no reduce-only ask fits any more: refused, nothing changed.
+    let watched = [btc.address, seller.trader()];
+    let before = snapshot(&mut net, &watched).await;
+    assert_perp_error(
+        order(&mut net, &seller, &btc, reduce_only(limit(Sell, 100_000, 1, 29))).await,
+        PerpError::ReduceOnlyViolation,
+    );
+    assert_eq!(snapshot(&mut net, &watched).await, before);
+    // A buyer takes the seller's ask (closing its long as a maker), then the maker's: no cancels.
+    let out = order_logs(&mut net, &buyer, &btc, ioc(limit(Buy, 100_010, 9, 10))).await;
+    assert!(events::decode::<OrderCancelled>(&out.logs).is_empty());
+    assert_eq!(events::decode::<OrderFilled>(&out.logs).iter().map(|f| f.base_lots).sum::<u64>(), 9);
+    assert_eq!(seat(&mut net, &btc.address, &seller).await.map(|s| (s.base_lots, s.order_count)), Some((0, 0)));
+    assert_money_rules(&mut net).await;
+}
+
+/// Item 2, the fill band. Asks priced below the fill band (placed there over an empty bid side,
+/// or left behind when the oracle rose) are cancelled rather than filled when a buyer reaches
+/// them, and those cancels used up `MAX_CANCELS_PER_ORDER`: ten of them made a buy fill nothing.
+/// Now, once the cap is reached, matching passes over the orders beyond the band's near edge
+/// and fills the real ask behind them.
+#[tokio::test]
+async fn asks_below_the_fill_band_cannot_starve_a_buyer() {
+    let mut net = localnet().await;
+    let btc = create_market(&mut net, default_layout("BTC-PERP"), default_config, 100_000).await;
+    let griefer = funded_trader(&mut net, 100_000).await;
+    let maker = funded_trader(&mut net, 100_000).await;
+    let buyer = funded_trader(&mut net, 100_000).await;
+    // The fill band is 95,050..=104,950: ten one-lot asks at 94,000 (inside the price band).
+    for id in 0..10 {
+        order(&mut net, &griefer, &btc, limit(Sell, 94_000, 1, id)).await.unwrap();
+    }
+    order(&mut net, &maker, &btc, limit(Sell, 100_000, 2, 20)).await.unwrap();
+    let out = order_logs(&mut net, &buyer, &btc, ioc(limit(Buy, 100_000, 2, 21))).await;
+    let cancels = events::decode::<OrderCancelled>(&out.logs);
+    assert_eq!(cancels.len(), perp::engine::orders::MAX_CANCELS_PER_ORDER);
+    assert!(cancels.iter().all(|c| c.trader == griefer.trader() && c.reason == CancelReason::OutsideFillBand));
+    let fills = events::decode::<OrderFilled>(&out.logs);
+    assert_eq!(fills.iter().map(|f| (f.maker, f.base_lots)).collect::<Vec<_>>(), vec![(maker.trader(), 2)]);
+    assert_eq!(seat(&mut net, &btc.address, &griefer).await.unwrap().order_count, 2, "two left for the next");
+    assert_money_rules(&mut net).await;
+}
+
+/// Item 2, liquidation. A takeover that shrinks the liquidator's position trims its reduce-only
+/// orders there; one liquidation cancels and trims at most `MAX_ORDERS_PER_SEAT` orders (its
+/// compute budget), so a liquidator whose trims would pass that, after the account's 32 orders,
+/// is refused with `ReduceOnlyViolation` and nothing changes. Pulling its order first, it goes on.
+#[tokio::test]
+async fn a_liquidation_never_leaves_the_liquidators_reduce_only_orders_beyond_its_position() {
+    let mut net = localnet().await;
+    let btc = create_market(&mut net, default_layout("BTC-PERP"), default_config, 100_000).await;
+    let dealer = funded_trader(&mut net, 1_000_000).await;
+    let victim = funded_trader(&mut net, 1_100).await;
+    let liquidator = funded_trader(&mut net, 100_000).await;
+    order(&mut net, &dealer, &btc, limit(Sell, 100_000, 100, 1)).await.unwrap();
+    order(&mut net, &victim, &btc, ioc(limit(Buy, 100_000, 100, 2))).await.unwrap();
+    for id in 0..32 {
+        order(&mut net, &victim, &btc, limit(Sell, 101_000 + id, 1, 10 + id)).await.unwrap();
+    }
+    // The liquidator is short 10 with a reduce-only bid for it.
+    order(&mut net, &dealer, &btc, limit(Buy, 100_000, 10, 3)).await.unwrap();
+    order(&mut net, &liquidator, &btc, ioc(limit(Sell, 100_000, 10, 4))).await.unwrap();
+    order(&mut net, &liquidator, &btc, reduce_only(limit(Buy, 99_000, 10, 5))).await.unwrap();
+    // -7%: equity about 395 against a maintenance of 465.
+    move_price(&mut net, &btc, 93_000).await;
+    assert!(risk(&mut net, &victim).await.below_maintenance().unwrap());
+    let exchange = net.exchange().await.unwrap();
+    let watched = [btc.address, victim.trader(), liquidator.trader(), exchange.vault, exchange.insurance_vault];
+    let before = snapshot(&mut net, &watched).await;
+    assert_perp_error(liquidate(&mut net, &liquidator, &victim, &btc).await, PerpError::ReduceOnlyViolation);
+    assert_eq!(snapshot(&mut net, &watched).await, before);
+    // Its bid pulled, the liquidation goes through.
+    let owner = liquidator.owner.insecure_clone();
+    net.send(&[instructions::cancel_order(&owner.pubkey(), 0, &btc.address, 5)], &[&owner]).await.unwrap();
+    let out = liquidate_logs(&mut net, &liquidator, &victim, &btc).await;
+    assert_eq!(events::decode::<OrderCancelled>(&out.logs).len(), 32);
+    assert_money_rules(&mut net).await;
+}
+
+/// Item 2, liquidation: within the cap, the liquidator's reduce-only bid is trimmed with the
+/// takeover, not left on the book beyond its position.
+#[tokio::test]
+async fn a_liquidators_reduce_only_bid_is_trimmed_by_its_takeover() {
+    let mut net = localnet().await;
+    let btc = create_market(&mut net, default_layout("BTC-PERP"), default_config, 100_000).await;
+    let dealer = funded_trader(&mut net, 1_000_000).await;
+    let victim = funded_trader(&mut net, 1_100).await;
+    let liquidator = funded_trader(&mut net, 100_000).await;
+    order(&mut net, &dealer, &btc, limit(Sell, 100_000, 100, 1)).await.unwrap();
+    order(&mut net, &victim, &btc, ioc(limit(Buy, 100_000, 100, 2))).await.unwrap();
+    order(&mut net, &dealer, &btc, limit(Buy, 100_000, 10, 3)).await.unwrap();
+    order(&mut net, &liquidator, &btc, ioc(limit(Sell, 100_000, 10, 4))).await.unwrap();
+    order(&mut net, &liquidator, &btc, reduce_only(limit(Buy, 99_000, 10, 5))).await.unwrap();
+    move_price(&mut net, &btc, 93_000).await;
+    let out = liquidate_logs(&mut net, &liquidator, &victim, &btc).await;
+    let trimmed = events::decode::<OrderCancelled>(&out.logs);
+    assert_eq!(trimmed.len(), 1);
+    assert_eq!((trimmed[0].trader, trimmed[0].reason), (liquidator.trader(), CancelReason::ReduceOnly));
+    let seat = seat(&mut net, &btc.address, &liquidator).await.unwrap();
+    let room = (-seat.base_lots).max(0) as u64;
+    assert!(seat.open_bid_lots <= room, "bid {} beyond the short {}", seat.open_bid_lots, room);
+    assert_money_rules(&mut net).await;
 }

@@ -1,15 +1,14 @@
 //! Auto-deleveraging on a market account (see `state::adl` for the scheme): what a seat's pending
 //! events do to it, applying them, moving a bankrupt position into the insurance position with an
 //! event for the opposite side, and the insurance position's own funding.
-use crate::engine::orders::{decode_order, remove_resting, CancelReason, CancelRecord};
+use crate::engine::orders::{trim_reduce_only, CancelRecord};
 use crate::error::{PerpError, PerpResult};
 use crate::math::fixed::{mul_div_u64, Rounding, BASE_PRECISION};
 use crate::math::funding::funding_owed;
 use crate::math::position::{lots_value, Position};
 use crate::math::safe::{cast, SafeMath};
 use crate::state::adl::{side_of, AdlEvent, ADL_RING, LONG};
-use crate::state::book::NIL;
-use crate::state::market::{MarketHeader, MarketView, Seat};
+use crate::state::market::{MarketHeader, MarketView, Seat, MAX_ORDERS_PER_SEAT};
 
 /// What a seat's pending ADL events do to it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -165,36 +164,14 @@ pub fn apply_pending_adl(header: &mut MarketHeader, seat: &mut Seat) -> PerpResu
 }
 
 /// Applies the pending ADL of a seat in a market and trims its reduce-only orders to what its
-/// position can still reduce (cancelled as `CancelReason::ReduceOnly`).
+/// position can still reduce (`orders::trim_reduce_only`, cancels as `CancelReason::ReduceOnly`).
 pub fn apply_adl(market: &mut MarketView, seat_index: u32) -> PerpResult<(Option<AdlApplied>, Vec<CancelRecord>)> {
     let MarketView { header, seats, .. } = market;
     let seat = seats.get_mut(seat_index as usize).filter(|s| !s.is_free()).ok_or(PerpError::NoSeat)?;
     let Some(applied) = apply_pending_adl(header, seat)? else { return Ok((None, Vec::new())) };
-    Ok((Some(applied), trim_reduce_only(market, seat_index)?))
-}
-
-/// Cancels the seat's reduce-only orders beyond what its position can still reduce.
-fn trim_reduce_only(market: &mut MarketView, seat_index: u32) -> PerpResult<Vec<CancelRecord>> {
-    let seat = *market.seat(seat_index)?;
-    let mut room = seat.base_lots.unsigned_abs();
-    let mut cancels = Vec::new();
-    for slot in seat.orders.iter().copied().filter(|o| *o != NIL) {
-        let (side, index) = decode_order(slot);
-        let node = *market.book(side).get(index)?;
-        if node.reduce_only == 0 {
-            continue;
-        }
-        let reduces = match side {
-            crate::state::book::Side::Ask => seat.base_lots > 0,
-            crate::state::book::Side::Bid => seat.base_lots < 0,
-        };
-        if reduces && node.base_lots <= room {
-            room = room.safe_sub(node.base_lots)?;
-        } else {
-            cancels.push(remove_resting(market, side, index, CancelReason::ReduceOnly)?);
-        }
-    }
-    Ok(cancels)
+    let mut cancels = Vec::with_capacity(seat.order_count as usize);
+    trim_reduce_only(market, seat_index, MAX_ORDERS_PER_SEAT, &mut cancels)?;
+    Ok((Some(applied), cancels))
 }
 
 /// Moves the insurance position's pending funding into its unsettled quote (as a seat settles).

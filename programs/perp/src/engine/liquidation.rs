@@ -10,19 +10,20 @@ use anchor_lang::prelude::Pubkey;
 
 use crate::engine::account::{account_risk, account_risk_with, claim_seat, settle_trader, SettleRecord};
 use crate::engine::collateral::{credit_insurance, InsuranceSource};
-use crate::engine::orders::{apply_trade_to_seat, cancel_all, CancelReason, CancelRecord};
+use crate::engine::orders::{apply_trade_to_seat, cancel_all, trim_reduce_only, CancelReason, CancelRecord};
 use crate::error::{PerpError, PerpResult};
 use crate::math::fixed::{apply_ppm, Rounding};
 use crate::math::liquidation::{least_lots, margin_gain_per_lot, penalty, transfer_price, PenaltySplit};
 use crate::math::position::lots_value;
 use crate::math::safe::{cast, SafeMath};
-use crate::state::market::MarketHeader;
+use crate::state::market::{MarketHeader, MAX_ORDERS_PER_SEAT};
 use crate::state::{Ledger, MarketView, Trader};
 
 /// What a liquidation did, for its events.
 #[derive(Debug, Default)]
 pub struct LiquidationOutcome {
-    /// The liquidated account's orders in the market, cancelled first.
+    /// The liquidated account's orders in the market, cancelled first; then the liquidator's
+    /// reduce-only orders there that the takeover left beyond its position (trimmed).
     pub cancels: Vec<CancelRecord>,
     /// Settlements of both accounts' seats (before and after the takeover).
     pub liquidated_settled: Vec<SettleRecord>,
@@ -150,6 +151,7 @@ fn take_over(
         }
     };
     let to_liquidator: i64 = cast(out.penalty.to_liquidator)?;
+    let liquidator_before = view.seat(liquidator_seat)?.base_lots;
     apply_trade_to_seat(
         view,
         liquidator_seat,
@@ -157,6 +159,19 @@ fn take_over(
         cash.checked_neg().ok_or(PerpError::MathOverflow)?,
         to_liquidator,
     )?;
+    // A takeover that shrinks (or flips) the liquidator's position trims its reduce-only orders
+    // there to what the position can still reduce. One liquidation cancels and trims at most
+    // `MAX_ORDERS_PER_SEAT` orders in all (the instruction's worst case); a liquidator whose
+    // trims would pass that is refused (`ReduceOnlyViolation`): it pulls its orders first, or
+    // the account's orders are pulled first by a liquidation of its orders alone.
+    let liquidator_seat_now = *view.seat(liquidator_seat)?;
+    let shrank = liquidator_before != 0
+        && (liquidator_seat_now.base_lots.signum() != liquidator_before.signum()
+            || liquidator_seat_now.base_lots.unsigned_abs() < liquidator_before.unsigned_abs());
+    if shrank && liquidator_seat_now.order_count > 0 {
+        let limit = MAX_ORDERS_PER_SEAT.saturating_sub(out.cancels.len());
+        trim_reduce_only(view, liquidator_seat, limit, &mut out.cancels)?;
+    }
     credit_insurance(ledger, InsuranceSource::LiquidationPenalty, out.penalty.to_insurance)?;
     out.position_lots_before = held;
     out.lots = lots;

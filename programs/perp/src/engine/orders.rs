@@ -15,13 +15,28 @@ use crate::state::book::{OrderNode, Side, NIL};
 use crate::state::market::{MarketStatus, MarketView, Seat, ASK_BIT, MAX_ORDERS_PER_SEAT};
 
 /// Most fills one taker order makes; the rest follows the order's type. Sized on the SBF build:
-/// a fill costs about 3,600 CU, and the worst order (a taker with 8 markets, this many fills
-/// after `MAX_CANCELS_PER_ORDER` cancels, then the funding re-read of a deep book) must stay
-/// within 200,000 CU with room to spare (docs/compute-units.md).
+/// a fill costs about 3,800 CU, and the worst order (a taker with 8 markets, this many fills
+/// after `MAX_CANCELS_PER_ORDER` cancels, or fewer and its own reduce-only trims (`max_fills`),
+/// then the funding re-read of a deep book) must stay within 200,000 CU (about 190,000
+/// measured: docs/compute-units.md).
 pub const MAX_FILLS_PER_ORDER: usize = 28;
 /// Most resting orders one taker order may cancel while matching (outside the fill band,
-/// self-trade, reduce-only that can no longer reduce). Matching stops when it is reached.
+/// self-trade, reduce-only that can no longer reduce). Once it is reached matching goes on only
+/// while it can fill: it passes over the orders priced beyond the fill band's near edge and stops
+/// at the first other order it would have to cancel (see `match_against_book`).
 pub const MAX_CANCELS_PER_ORDER: usize = 8;
+/// An order that may leave its own reduce-only orders beyond its position trims them after
+/// matching (`trim_reduce_only`, each such order touched at most once). It pays for them with
+/// fills: a trim costs this many quarters of a fill (on the SBF build a trim, its event included,
+/// measured about 2,700 CU and a fill about 3,800: docs/compute-units.md), so an order that may
+/// trim `k` of them makes at most `MAX_FILLS_PER_ORDER - ceil(k * TRIM_QUARTER_FILLS / 4)`
+/// fills and its instruction's worst case stays that of the fills.
+pub const TRIM_QUARTER_FILLS: usize = 3;
+
+/// The fills an order may make when it may trim `own_trims` of its own reduce-only orders.
+pub fn max_fills(own_trims: usize) -> usize {
+    MAX_FILLS_PER_ORDER.saturating_sub(own_trims.saturating_mul(TRIM_QUARTER_FILLS).div_ceil(4))
+}
 
 /// Validates and places `params` for the trader in seat `taker_seat` at the cached oracle price,
 /// matching first. Every rejection from validation (post-only crossing included) happens before
@@ -48,7 +63,10 @@ pub fn place_order(market: &mut MarketView, taker_seat: u32, params: &OrderParam
     } else {
         params.base_lots
     };
-    remaining = match_against_book(market, taker_seat, params, remaining, &mut outcome)?;
+    // The taker's own reduce-only orders this order may leave beyond its position: trimmed
+    // after the match, paid for with fills.
+    let own_trims = own_trims_possible(market, taker_seat, params.side, remaining)?;
+    remaining = match_against_book(market, taker_seat, params, remaining, max_fills(own_trims), &mut outcome)?;
 
     // A resting order never crosses the book: when matching stopped at a cap while the order
     // still crosses, the rest of a limit order is cancelled like an IOC's.
@@ -60,6 +78,10 @@ pub fn place_order(market: &mut MarketView, taker_seat: u32, params: &OrderParam
     if rests && remaining > 0 {
         rest_order(market, taker_seat, params, order_seq, remaining, &mut outcome)?;
         outcome.rested_lots = remaining;
+    }
+    if own_trims > 0 {
+        outcome.cancels.reserve_exact(own_trims);
+        trim_reduce_only(market, taker_seat, own_trims, &mut outcome.cancels)?;
     }
     let header = &*market.header;
     if header.open_interest_lots > header.max_open_interest_lots && header.open_interest_lots > open_interest_before {
@@ -117,19 +139,23 @@ fn validate(market: &MarketView, taker_seat: u32, params: &OrderParams) -> PerpR
         header.min_order_notional
     );
     if params.reduce_only {
-        // What may rest reduce-only on a side is capped by the position in total, not per
-        // order: 32 orders each the size of the position would be depth that can never fill.
+        // A resting reduce-only order, with every other order of the seat on its side, may add
+        // up to the position at most: 32 orders each the size of the position would be depth
+        // that can never fill, and the seat's other orders there fill first or alongside (a
+        // maker's fill never leaves its reduce-only orders beyond its position: see
+        // `trim_reduce_only`).
+        let seat = market.seat(taker_seat)?;
         let resting = if matches!(params.order_type, OrderType::Limit | OrderType::PostOnly) {
-            resting_reduce_only_lots(market, taker_seat, params.side)?
+            open_lots(seat, params.side.book_side())
         } else {
             0
         };
-        let reducible = reducible_lots(market.seat(taker_seat)?, params.side);
+        let reducible = reducible_lots(seat, params.side);
         let wanted = params.base_lots.safe_add(resting)?;
         crate::validate!(
             reducible >= wanted,
             PerpError::ReduceOnlyViolation,
-            "reduce-only {} lots (with {} resting) against {} reducible",
+            "reduce-only {} lots (with {} resting on that side) against {} reducible",
             params.base_lots,
             resting,
             reducible
@@ -138,20 +164,40 @@ fn validate(market: &MarketView, taker_seat: u32, params: &OrderParams) -> PerpR
     Ok(())
 }
 
-/// Lots of the seat's resting reduce-only orders on `side`'s book side.
-fn resting_reduce_only_lots(market: &MarketView, seat: u32, side: OrderSide) -> PerpResult<u64> {
-    let book_side = side.book_side();
-    let mut lots: u64 = 0;
-    for slot in market.seat(seat)?.orders.iter().copied().filter(|o| *o != NIL) {
-        let (order_side, index) = decode_order(slot);
-        if order_side == book_side {
-            let node = market.book(order_side).get(index)?;
-            if node.reduce_only != 0 {
-                lots = lots.safe_add(node.base_lots)?;
-            }
-        }
+/// Lots of the seat's resting orders on `side`.
+fn open_lots(seat: &Seat, side: Side) -> u64 {
+    match side {
+        Side::Bid => seat.open_bid_lots,
+        Side::Ask => seat.open_ask_lots,
     }
-    Ok(lots)
+}
+
+/// The book side whose orders reduce a position of `base_lots` (asks for a long, bids for a
+/// short; none when flat).
+fn reducing_side(base_lots: i64) -> Option<Side> {
+    match base_lots.signum() {
+        1 => Some(Side::Ask),
+        -1 => Some(Side::Bid),
+        _ => None,
+    }
+}
+
+/// How many of the taker's reduce-only orders an order of `side` for `lots` may have to trim
+/// after matching (`trim_reduce_only` touches each at most once): all of them when the order
+/// reduces the position and, filled or resting, could take it below the seat's orders on that
+/// side; else none. Zero without reading the seat's orders when it cannot (the common case).
+fn own_trims_possible(market: &MarketView, seat_index: u32, side: OrderSide, lots: u64) -> PerpResult<usize> {
+    let seat = market.seat(seat_index)?;
+    let reducible = reducible_lots(seat, side);
+    if reducible == 0 || open_lots(seat, side.book_side()).safe_add(lots)? <= reducible {
+        return Ok(0);
+    }
+    let mut count = 0;
+    for slot in seat.orders.iter().copied().filter(|o| *o != NIL) {
+        let (order_side, index) = decode_order(slot);
+        count += usize::from(market.book(order_side).get(index)?.reduce_only != 0);
+    }
+    Ok(count)
 }
 
 /// Notional of `lots` at `price` rounded up (oracle prices need not be on the tick).
@@ -185,11 +231,22 @@ fn crosses(side: OrderSide, limit: u64, resting_price: u64) -> bool {
 }
 
 /// Walks the opposite side from its best order, filling while it crosses; returns the lots left.
+///
+/// An order it cannot fill (outside the fill band, the taker's own, reduce-only that can no
+/// longer reduce) it cancels, up to `MAX_CANCELS_PER_ORDER`. After that it goes on only while
+/// it can fill: orders priced beyond the band's near edge (asks below it, bids above it: the
+/// oracle has moved past them) it passes over, walking on from the near edge (one descent, as
+/// for the best order), since the orders a taker can fill are behind them; at any other order
+/// it would have to cancel, it stops. So orders that cannot fill never keep a taker from those
+/// that can: stale orders beyond the band are left for the next takers to clean up (or for
+/// their owners), and reduce-only orders never rest beyond what their seat can reduce
+/// (`trim_reduce_only`).
 fn match_against_book(
     market: &mut MarketView,
     taker_seat: u32,
     params: &OrderParams,
     mut remaining: u64,
+    max_fills: usize,
     outcome: &mut PlaceOutcome,
 ) -> PerpResult<u64> {
     let maker_book_side = opposite(params.side);
@@ -198,14 +255,29 @@ fn match_against_book(
         OrderSide::Sell => OrderSide::Buy,
     };
     let (band_low, band_high) = fill_band(market.header)?;
+    let near_edge = match maker_book_side {
+        Side::Ask => band_low,
+        Side::Bid => band_high,
+    };
     // In a reduce-only market no fill may grow a position, the maker's included: its resting
     // orders fill only as far as they reduce, as reduce-only orders do.
     let reduce_only_market = MarketStatus::try_from(market.header.status)? == MarketStatus::ReduceOnly;
-    while remaining > 0 && outcome.fills.len() < MAX_FILLS_PER_ORDER && outcome.cancels.len() < MAX_CANCELS_PER_ORDER {
-        let Some(index) = market.book(maker_book_side).best() else { break };
+    let mut from_near_edge = false;
+    while remaining > 0 && outcome.fills.len() < max_fills {
+        let book = market.book(maker_book_side);
+        let next = if from_near_edge { book.iter_from(near_edge).next() } else { book.best() };
+        let Some(index) = next else { break };
         let node = *market.book(maker_book_side).get(index)?;
         if !crosses(params.side, params.price, node.price) {
             break;
+        }
+        let before_band = match maker_book_side {
+            Side::Ask => node.price < band_low,
+            Side::Bid => node.price > band_high,
+        };
+        if before_band && outcome.cancels.len() >= MAX_CANCELS_PER_ORDER {
+            from_near_edge = true;
+            continue;
         }
         // A maker applies its pending ADL before anything reads its position.
         if node.seat != taker_seat {
@@ -227,6 +299,9 @@ fn match_against_book(
             None
         };
         if let Some(reason) = reason {
+            if outcome.cancels.len() >= MAX_CANCELS_PER_ORDER {
+                break;
+            }
             outcome.cancels.push(remove_resting(market, maker_book_side, index, reason)?);
             continue;
         }
@@ -486,6 +561,142 @@ pub fn remove_resting(
         base_lots: node.base_lots,
         reason,
     })
+}
+
+/// Takes `lots` (fewer than it holds) off a resting order, which keeps its place in the book,
+/// and releases that part of its owner's reservation. The record says what was taken off.
+fn shrink_resting(
+    market: &mut MarketView,
+    side: Side,
+    index: u32,
+    lots: u64,
+    reason: CancelReason,
+) -> PerpResult<CancelRecord> {
+    let node = {
+        let mut book = market.book_mut(side);
+        let node = book.get_mut(index)?;
+        node.base_lots = node.base_lots.safe_sub(lots)?;
+        *node
+    };
+    let notional = lot_notional(market.header.lot_size, node.price)?.safe_mul(lots)?;
+    let seat = market.seat_mut(node.seat)?;
+    release_reservation(seat, side, lots, notional)?;
+    Ok(CancelRecord {
+        seat: node.seat,
+        trader: seat.trader,
+        order_seq: node.seq,
+        client_order_id: node.client_order_id,
+        side: match side {
+            Side::Bid => OrderSide::Buy,
+            Side::Ask => OrderSide::Sell,
+        },
+        price: node.price,
+        base_lots: lots,
+        reason,
+    })
+}
+
+/// One reduce-only order of a seat, as `trim_reduce_only` sees it (32 bytes: the seat's 32 of
+/// them stay well within an SBF stack frame).
+#[derive(Clone, Copy, Default)]
+struct HeldReduceOnly {
+    /// Sort key: the worst-priced first (the highest ask, the lowest bid), the latest first.
+    worse: (u64, u64),
+    /// Lots on the book; then the lots to take off.
+    lots: u64,
+    index: u32,
+    ask: bool,
+    /// On the side that reduces the position (else all of it goes, and it sorts first).
+    reducing: bool,
+}
+
+/// Trims the seat's reduce-only orders to what its position can still reduce. On the side that
+/// reduces the position they may add up to the position less the seat's other orders there
+/// (those fill first or alongside, and their fills would leave the reduce-only ones beyond the
+/// position); the excess comes off the worst-priced first (the latest first at one price), and
+/// an order trimmed to nothing leaves the book. On the other side (both when flat) they all go.
+/// Each trim is appended to `out` as a `CancelRecord` (reason `ReduceOnly`) of the lots taken
+/// off: at most one per reduce-only order. A trim that would take more than `limit` records
+/// changes nothing and is refused (`ReduceOnlyViolation`).
+///
+/// Called wherever a seat's position shrinks or its orders on the reducing side grow otherwise
+/// than by reduce-only orders that fit: after its own order (placed, filled or rested), its
+/// takeover as a liquidator, and its ADL. A maker's fill never needs it: filling `d` lots of its
+/// orders on the reducing side takes `d` off those orders and at most `d` off the position, so
+/// reduce-only orders that fitted still fit. Reads the seat's 32 order slots.
+pub fn trim_reduce_only(
+    market: &mut MarketView,
+    seat_index: u32,
+    limit: usize,
+    out: &mut Vec<CancelRecord>,
+) -> PerpResult<()> {
+    let seat = market.seat(seat_index)?;
+    let (base_lots, slots) = (seat.base_lots, seat.orders);
+    let reducing = reducing_side(base_lots);
+    let open_on_reducing_side = reducing.map(|side| open_lots(seat, side)).unwrap_or(0);
+    let mut held = [HeldReduceOnly::default(); MAX_ORDERS_PER_SEAT];
+    let (mut count, mut reducing_lots) = (0usize, 0u64);
+    for slot in slots.iter().copied().filter(|o| *o != NIL) {
+        let (side, index) = decode_order(slot);
+        let node = market.book(side).get(index)?;
+        if node.reduce_only == 0 {
+            continue;
+        }
+        let on_reducing_side = Some(side) == reducing;
+        if on_reducing_side {
+            reducing_lots = reducing_lots.safe_add(node.base_lots)?;
+        }
+        // Worst first: the highest ask, the lowest bid.
+        let worse_price = match side {
+            Side::Ask => u64::MAX - node.price,
+            Side::Bid => node.price,
+        };
+        let entry = held.get_mut(count).ok_or(PerpError::TooManyOpenOrders)?;
+        *entry = HeldReduceOnly {
+            worse: (worse_price, u64::MAX - node.seq),
+            lots: node.base_lots,
+            index,
+            ask: side == Side::Ask,
+            reducing: on_reducing_side,
+        };
+        count += 1;
+    }
+    let held = &mut held[..count];
+    // The room: the position less the seat's other orders on its reducing side.
+    let others = open_on_reducing_side.safe_sub(reducing_lots)?;
+    let room = base_lots.unsigned_abs().saturating_sub(others);
+    let excess = reducing_lots.saturating_sub(room);
+    // What comes off each order: all of it off the other side, `excess` off the reducing side.
+    held.sort_unstable_by_key(|h| (h.reducing, h.worse));
+    let mut left = excess;
+    let mut records = 0usize;
+    for h in held.iter_mut() {
+        if h.reducing {
+            let take = left.min(h.lots);
+            left = left.safe_sub(take)?;
+            h.lots = take;
+        }
+        records += usize::from(h.lots > 0);
+    }
+    crate::validate!(
+        records <= limit,
+        PerpError::ReduceOnlyViolation,
+        "{} reduce-only orders of seat {} beyond its position {} ({} allowed)",
+        records,
+        seat_index,
+        base_lots,
+        limit
+    );
+    for h in held.iter().filter(|h| h.lots > 0) {
+        let side = if h.ask { Side::Ask } else { Side::Bid };
+        let resting = market.book(side).get(h.index)?.base_lots;
+        out.push(if h.lots >= resting {
+            remove_resting(market, side, h.index, CancelReason::ReduceOnly)?
+        } else {
+            shrink_resting(market, side, h.index, h.lots, CancelReason::ReduceOnly)?
+        });
+    }
+    Ok(())
 }
 
 /// Cancels the seat's order with `client_order_id` (the first one found).

@@ -59,12 +59,24 @@ impl World {
     }
 
     pub fn order(&mut self, who: usize, side: OrderSide, price_quote: u64, lots: u64) -> PerpResult<()> {
+        self.place(who, side, price_quote, lots, false)
+    }
+
+    /// A limit order, reduce-only or not.
+    pub fn place(
+        &mut self,
+        who: usize,
+        side: OrderSide,
+        price_quote: u64,
+        lots: u64,
+        reduce_only: bool,
+    ) -> PerpResult<()> {
         let params = OrderParams {
             side,
             order_type: OrderType::Limit,
             price: price_quote * PRICE,
             base_lots: lots,
-            reduce_only: false,
+            reduce_only,
             client_order_id: 1,
         };
         let (key, trader) = &mut self.traders[who];

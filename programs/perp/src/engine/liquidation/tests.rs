@@ -157,3 +157,48 @@ fn the_liquidated_accounts_orders_are_cancelled_first() {
     assert_eq!(out.lots, 52);
     w.check();
 }
+
+/// The liquidator, short 10 with a reduce-only bid for it, and the long with `asks` one-lot asks
+/// resting; the price at 66,000 (the long is liquidated for 52 lots, which flips the
+/// liquidator's short).
+fn liquidator_with_a_reduce_only_bid(asks: u64) -> (World, usize, usize) {
+    let (mut w, long, _, liquidator) = seed();
+    let dealer = w.trader(100_000);
+    w.trade(liquidator, dealer, OrderSide::Sell, 100_000, 10);
+    w.place(liquidator, OrderSide::Buy, 99_000, 10, true).unwrap();
+    for i in 0..asks {
+        w.order(long, OrderSide::Sell, 101_000 + i, 1).unwrap();
+    }
+    w.set_price(66_000);
+    (w, long, liquidator)
+}
+
+#[test]
+fn a_takeover_that_shrinks_the_liquidators_position_trims_its_reduce_only_orders() {
+    let (mut w, long, liquidator) = liquidator_with_a_reduce_only_bid(31);
+    let out = w.liquidate(long, liquidator).unwrap();
+    assert_eq!(out.lots, 52);
+    assert_eq!(w.position(liquidator), 42);
+    let reasons: Vec<_> = out.cancels.iter().map(|c| c.reason).collect();
+    assert_eq!(reasons, [vec![CancelReason::Liquidation; 31], vec![CancelReason::ReduceOnly]].concat());
+    let trim = out.cancels[31];
+    assert_eq!((trim.base_lots, trim.price), (10, 99_000 * PRICE));
+    assert_eq!(w.view().book(crate::state::book::Side::Bid).len(), 0, "no bid left");
+    w.check();
+}
+
+#[test]
+fn a_liquidation_whose_cancels_and_trims_pass_the_order_cap_is_refused() {
+    // The long's 32 asks and the liquidator's bid: 33 orders in one liquidation.
+    let (mut w, long, liquidator) = liquidator_with_a_reduce_only_bid(32);
+    // (The transaction reverts as a whole: on chain nothing changes, tests/tests/hardening.rs.)
+    assert_eq!(w.liquidate(long, liquidator).unwrap_err(), PerpError::ReduceOnlyViolation);
+    // With the account's orders pulled first (a liquidation of its orders alone is what the
+    // keeper does), the takeover goes through.
+    let (mut w, long, liquidator) = liquidator_with_a_reduce_only_bid(32);
+    let seat = w.traders[long].1.seat_in(&w.key).unwrap();
+    crate::engine::orders::cancel_all(&mut w.view(), seat, CancelReason::User).unwrap();
+    let out = w.liquidate(long, liquidator).unwrap();
+    assert_eq!(out.cancels.iter().map(|c| c.reason).collect::<Vec<_>>(), vec![CancelReason::ReduceOnly]);
+    w.check();
+}

@@ -178,6 +178,38 @@ fn assert_consistent(data: &mut [u8]) {
     assert_eq!(header.seat_count, live, "seat_count");
 }
 
+/// Every seat's reduce-only orders fit its position (`trim_reduce_only`'s rule): none on the
+/// side that would grow it, and on the side that reduces it at most the position less the
+/// seat's other orders there.
+fn assert_reduce_only_fits(data: &mut [u8]) {
+    let view = tm::view(data).unwrap();
+    for (i, seat) in view.seats.iter().enumerate().filter(|(_, s)| !s.is_free()) {
+        let mut reduce_only = [0u64; 2];
+        let mut other = [0u64; 2];
+        for slot in seat.orders.iter().copied().filter(|o| *o != NIL) {
+            let (side, index) = decode_order(slot);
+            let node = view.book(side).get(index).unwrap();
+            let k = usize::from(side == Side::Ask);
+            if node.reduce_only != 0 {
+                reduce_only[k] += node.base_lots;
+            } else {
+                other[k] += node.base_lots;
+            }
+        }
+        let k = usize::from(seat.base_lots > 0);
+        let room = seat.base_lots.unsigned_abs().saturating_sub(other[k]);
+        assert_eq!(
+            reduce_only[1 - k] * u64::from(seat.base_lots != 0),
+            0,
+            "seat {i}: reduce-only orders that would grow it"
+        );
+        if seat.base_lots == 0 {
+            assert_eq!(reduce_only, [0, 0], "seat {i}: reduce-only orders of a flat seat");
+        }
+        assert!(reduce_only[k] <= room, "seat {i}: reduce-only {} beyond the room {room}", reduce_only[k]);
+    }
+}
+
 // --- 1. A fill settles the maker's seat in place ---
 
 #[test]
@@ -535,7 +567,7 @@ fn reduce_only_never_grows_or_flips_a_position() {
 }
 
 #[test]
-fn a_resting_reduce_only_order_is_clipped_to_the_position_then_cancelled() {
+fn a_resting_reduce_only_order_is_trimmed_when_its_own_order_shrinks_the_position() {
     let mut data = new_market(16, 8);
     let [a, m, t] = claim(&mut data, 3)[..] else { unreachable!() };
     tm::order(&mut data, m, OrderSide::Sell, OrderType::Limit, 1_000, 10).unwrap(); // seq 1
@@ -546,17 +578,22 @@ fn a_resting_reduce_only_order_is_clipped_to_the_position_then_cancelled() {
     assert_eq!(out.rested_lots, 10);
     let view = tm::view(&mut data).unwrap();
     assert_eq!(view.book(Side::Ask).get(view.book(Side::Ask).best().unwrap()).unwrap().reduce_only, 1);
-    // a then sells 6 elsewhere: only 4 lots are left to reduce.
+    // a then sells 6 elsewhere: only 4 lots are left to reduce, and that same order trims its
+    // reduce-only ask to 4 (it keeps its place in the book).
     tm::order(&mut data, m, OrderSide::Buy, OrderType::Limit, 1_000, 6).unwrap(); // seq 4
-    tm::order(&mut data, a, OrderSide::Sell, OrderType::ImmediateOrCancel, 1_000, 6).unwrap(); // seq 5
+    let out = tm::order(&mut data, a, OrderSide::Sell, OrderType::ImmediateOrCancel, 1_000, 6).unwrap(); // seq 5
+    assert_eq!(fill_summary(&out), vec![(m, 4, 7, 1_000, 6)]);
+    assert_eq!(cancel_summary(&out), vec![(a, 3, 1_010, 6, CancelReason::ReduceOnly)]);
     assert_eq!(position_of(&mut data, a).0, 4);
+    assert_eq!(open_of(&mut data, a), (0, 0, 4, 4_040_000, 1));
+    assert_eq!(book_orders(&mut data, Side::Ask), vec![(1_010, 4, 3, a)]);
+    assert_reduce_only_fits(&mut data);
     tm::order(&mut data, m, OrderSide::Sell, OrderType::Limit, 1_012, 5).unwrap(); // seq 6
 
-    // t buys 9 up to 1,012: a's order fills 4 (clipped), its other 6 lots are cancelled as
-    // they can no longer reduce, then m's 1,012 order fills 5.
+    // t buys 9 up to 1,012: a's order fills its 4, then m's 1,012 order fills 5.
     let out = tm::order(&mut data, t, OrderSide::Buy, OrderType::Limit, 1_012, 9).unwrap();
     assert_eq!(fill_summary(&out), vec![(a, 3, 7, 1_010, 4), (m, 6, 7, 1_012, 5)]);
-    assert_eq!(cancel_summary(&out), vec![(a, 3, 1_010, 6, CancelReason::ReduceOnly)]);
+    assert!(out.cancels.is_empty());
     assert_eq!((out.filled_lots, out.rested_lots), (9, 0));
     assert_eq!(position_of(&mut data, a).0, 0, "never flipped");
     assert_eq!(open_of(&mut data, a), (0, 0, 0, 0, 0));
@@ -564,23 +601,92 @@ fn a_resting_reduce_only_order_is_clipped_to_the_position_then_cancelled() {
 }
 
 #[test]
-fn a_reduce_only_resting_order_of_a_flat_seat_is_cancelled_when_reached() {
+fn a_seat_that_closes_its_position_leaves_no_reduce_only_order_behind() {
     let mut data = new_market(16, 8);
     let [a, m, t] = claim(&mut data, 3)[..] else { unreachable!() };
     tm::order(&mut data, m, OrderSide::Buy, OrderType::Limit, 1_000, 5).unwrap(); // seq 1
     tm::order(&mut data, a, OrderSide::Sell, OrderType::ImmediateOrCancel, 1_000, 5).unwrap(); // seq 2
     reduce_only(&mut data, a, OrderSide::Buy, OrderType::Limit, 995, 5).unwrap(); // seq 3
 
-    // a closes its short with an ordinary order; its reduce-only bid stays on the book.
+    // a closes its short with an ordinary order: its reduce-only bid goes with it.
     tm::order(&mut data, m, OrderSide::Sell, OrderType::Limit, 1_001, 5).unwrap(); // seq 4
-    tm::order(&mut data, a, OrderSide::Buy, OrderType::ImmediateOrCancel, 1_001, 5).unwrap(); // seq 5
+    let out = tm::order(&mut data, a, OrderSide::Buy, OrderType::ImmediateOrCancel, 1_001, 5).unwrap(); // seq 5
+    assert_eq!(fill_summary(&out), vec![(m, 4, 7, 1_001, 5)]);
+    assert_eq!(cancel_summary(&out), vec![(a, 3, 995, 5, CancelReason::ReduceOnly)]);
     assert_eq!(position_of(&mut data, a).0, 0);
-    assert_eq!(open_of(&mut data, a), (5, 4_975_000, 0, 0, 1));
+    assert_eq!(open_of(&mut data, a), (0, 0, 0, 0, 0));
+    // A seller reaches the real bid at once.
     tm::order(&mut data, m, OrderSide::Buy, OrderType::Limit, 994, 5).unwrap(); // seq 6
     let out = tm::order(&mut data, t, OrderSide::Sell, OrderType::ImmediateOrCancel, 990, 3).unwrap();
-    assert_eq!(cancel_summary(&out), vec![(a, 3, 995, 5, CancelReason::ReduceOnly)]);
+    assert!(out.cancels.is_empty());
     assert_eq!(fill_summary(&out), vec![(m, 6, 7, 994, 3)]);
-    assert_eq!(open_of(&mut data, a), (0, 0, 0, 0, 0));
+    assert_consistent(&mut data);
+}
+
+#[test]
+fn trims_take_the_worst_priced_reduce_only_orders_first() {
+    let mut data = new_market(16, 8);
+    let [a, m] = claim(&mut data, 2)[..] else { unreachable!() };
+    tm::order(&mut data, m, OrderSide::Sell, OrderType::Limit, 1_000, 10).unwrap(); // seq 1
+    tm::order(&mut data, a, OrderSide::Buy, OrderType::ImmediateOrCancel, 1_000, 10).unwrap(); // seq 2
+                                                                                               // A ladder of take-profits: 3 at 1,010, 3 at 1,020, 2 + 2 at 1,030.
+    for (price, lots) in [(1_010, 3), (1_020, 3), (1_030, 2), (1_030, 2)] {
+        reduce_only(&mut data, a, OrderSide::Sell, OrderType::Limit, price, lots).unwrap();
+        // seq 3..=6
+    }
+    // An ordinary ask of 5 rests on the same side: the ladder makes room for it, from the top
+    // (the latest 1,030 first, then the other, then one lot of 1,020).
+    let out = tm::order(&mut data, a, OrderSide::Sell, OrderType::Limit, 1_005, 5).unwrap(); // seq 7
+    assert_eq!(out.rested_lots, 5);
+    assert_eq!(
+        cancel_summary(&out),
+        vec![
+            (a, 6, 1_030, 2, CancelReason::ReduceOnly),
+            (a, 5, 1_030, 2, CancelReason::ReduceOnly),
+            (a, 4, 1_020, 1, CancelReason::ReduceOnly),
+        ]
+    );
+    assert_eq!(book_orders(&mut data, Side::Ask), vec![(1_005, 5, 7, a), (1_010, 3, 3, a), (1_020, 2, 4, a)]);
+    assert_eq!(open_of(&mut data, a), (0, 0, 10, 5_025_000 + 3_030_000 + 2_040_000, 3));
+    assert_reduce_only_fits(&mut data);
+    // A buy grows the position: nothing to trim.
+    tm::order(&mut data, m, OrderSide::Sell, OrderType::Limit, 1_000, 1).unwrap(); // seq 8
+    let out = tm::order(&mut data, a, OrderSide::Buy, OrderType::ImmediateOrCancel, 1_000, 1).unwrap();
+    assert!(out.cancels.is_empty());
+    // A flip takes every reduce-only order of the old side.
+    tm::order(&mut data, m, OrderSide::Buy, OrderType::Limit, 990, 30).unwrap(); // seq 10
+    let out = tm::order(&mut data, a, OrderSide::Sell, OrderType::ImmediateOrCancel, 990, 16).unwrap();
+    assert_eq!(position_of(&mut data, a).0, -5);
+    assert_eq!(
+        cancel_summary(&out),
+        vec![(a, 4, 1_020, 2, CancelReason::ReduceOnly), (a, 3, 1_010, 3, CancelReason::ReduceOnly)]
+    );
+    assert_eq!(book_orders(&mut data, Side::Ask), vec![(1_005, 5, 7, a)]);
+    assert_consistent(&mut data);
+    assert_reduce_only_fits(&mut data);
+}
+
+#[test]
+fn a_resting_reduce_only_order_counts_the_seats_other_orders_on_its_side() {
+    // Long 10 with an ordinary ask of 6 resting: a reduce-only ask may rest for 4 more at most,
+    // since the ordinary ask's fills would leave a bigger one beyond the position.
+    let mut data = new_market(16, 8);
+    let [a, m] = claim(&mut data, 2)[..] else { unreachable!() };
+    tm::order(&mut data, m, OrderSide::Sell, OrderType::Limit, 1_000, 10).unwrap();
+    tm::order(&mut data, a, OrderSide::Buy, OrderType::ImmediateOrCancel, 1_000, 10).unwrap();
+    tm::order(&mut data, a, OrderSide::Sell, OrderType::Limit, 1_005, 6).unwrap();
+    let before = data.clone();
+    assert_eq!(
+        reduce_only(&mut data, a, OrderSide::Sell, OrderType::Limit, 1_010, 5),
+        Err(PerpError::ReduceOnlyViolation)
+    );
+    assert!(data == before, "the rejection changed nothing");
+    reduce_only(&mut data, a, OrderSide::Sell, OrderType::Limit, 1_010, 4).unwrap();
+    // Makers' fills keep it within the position: the ordinary ask fills, the position is 4.
+    let out = tm::order(&mut data, m, OrderSide::Buy, OrderType::ImmediateOrCancel, 1_010, 10).unwrap();
+    assert_eq!(fill_summary(&out), vec![(a, 3, 7, 1_005, 6), (a, 4, 7, 1_010, 4)]);
+    assert!(out.cancels.is_empty());
+    assert_eq!((position_of(&mut data, a).0, open_of(&mut data, a)), (0, (0, 0, 0, 0, 0)));
     assert_consistent(&mut data);
 }
 
@@ -810,6 +916,68 @@ fn cancels_of_every_kind_count_towards_the_cancel_cap() {
     assert_consistent(&mut data);
 }
 
+#[test]
+fn after_the_cancel_cap_orders_beyond_the_bands_near_edge_are_passed_over() {
+    // 10 asks of a at 940, below the 950.5..=1,049.5 fill band, in front of q's real ask.
+    let mut data = new_market(64, 8);
+    let [a, q, t] = claim(&mut data, 3)[..] else { unreachable!() };
+    for _ in 0..10 {
+        tm::order(&mut data, a, OrderSide::Sell, OrderType::Limit, 940, 2).unwrap();
+        // seq 1..=10
+    }
+    tm::order(&mut data, q, OrderSide::Sell, OrderType::Limit, 1_000, 3).unwrap(); // seq 11
+    let out = tm::order(&mut data, t, OrderSide::Buy, OrderType::Limit, 1_000, 5).unwrap();
+    let expected: Vec<_> = (1..=8u64).map(|seq| (a, seq, 940, 2, CancelReason::OutsideFillBand)).collect();
+    assert_eq!(cancel_summary(&out), expected);
+    assert_eq!(fill_summary(&out), vec![(q, 11, 7, 1_000, 3)]);
+    // The two asks passed over still cross the bid: its rest is cancelled, as an IOC's.
+    assert_eq!((out.filled_lots, out.rested_lots), (3, 0));
+    assert_eq!(book_orders(&mut data, Side::Ask), vec![(940, 2, 9, a), (940, 2, 10, a)]);
+    assert_consistent(&mut data);
+    // Bids above the band, likewise, for a seller.
+    let mut data = new_market(64, 8);
+    let [a, q, t] = claim(&mut data, 3)[..] else { unreachable!() };
+    for _ in 0..9 {
+        tm::order(&mut data, a, OrderSide::Buy, OrderType::Limit, 1_060, 1).unwrap();
+        // seq 1..=9
+    }
+    tm::order(&mut data, q, OrderSide::Buy, OrderType::Limit, 1_000, 3).unwrap(); // seq 10
+    let out = tm::order(&mut data, t, OrderSide::Sell, OrderType::ImmediateOrCancel, 1_000, 3).unwrap();
+    assert_eq!(out.cancels.len(), MAX_CANCELS_PER_ORDER);
+    assert_eq!(fill_summary(&out), vec![(q, 10, 7, 1_000, 3)]);
+    assert_eq!(book_orders(&mut data, Side::Bid), vec![(1_060, 1, 9, a)]);
+    assert_consistent(&mut data);
+}
+
+#[test]
+fn an_order_that_trims_its_own_reduce_only_orders_gives_up_fills_for_them() {
+    // t short 8 with four two-lot reduce-only bids; 40 one-lot asks at 1,000 (p's, then r's).
+    let (mut data, p, m, t) = one_lot_asks(0, 0);
+    tm::order(&mut data, m, OrderSide::Buy, OrderType::Limit, 1_000, 8).unwrap();
+    tm::order(&mut data, t, OrderSide::Sell, OrderType::ImmediateOrCancel, 1_000, 8).unwrap();
+    for _ in 0..4 {
+        reduce_only(&mut data, t, OrderSide::Buy, OrderType::Limit, 960, 2).unwrap();
+    }
+    let r = tm::seat(&mut data).unwrap();
+    for (seat, i) in (0..40).map(|i| (if i < 20 { p } else { r }, i)) {
+        tm::order_with_id(&mut data, seat, OrderSide::Sell, OrderType::Limit, 1_000, 1, i).unwrap();
+    }
+    // A buy of 40 could flip it: its 4 bids would all go, so it fills 3 makers fewer.
+    let out = tm::order(&mut data, t, OrderSide::Buy, OrderType::ImmediateOrCancel, 1_000, 40).unwrap();
+    assert_eq!(out.fills.len(), MAX_FILLS_PER_ORDER - 3);
+    assert_eq!(max_fills(4), MAX_FILLS_PER_ORDER - 3);
+    assert_eq!((max_fills(0), max_fills(1), max_fills(2), max_fills(32)), (28, 27, 26, 4));
+    let trims: Vec<_> = out.cancels.iter().map(|c| (c.seat, c.reason, c.base_lots)).collect();
+    assert_eq!(trims, vec![(t, CancelReason::ReduceOnly, 2); 4]);
+    assert_eq!(position_of(&mut data, t).0, (MAX_FILLS_PER_ORDER - 3) as i64 - 8);
+    assert!(book_orders(&mut data, Side::Bid).is_empty());
+    assert_consistent(&mut data);
+    assert_reduce_only_fits(&mut data);
+    // Without reduce-only orders left to trim, nothing is given up: it takes the 15 left.
+    let out = tm::order(&mut data, t, OrderSide::Buy, OrderType::ImmediateOrCancel, 1_000, 40).unwrap();
+    assert_eq!(out.fills.len(), 40 - (MAX_FILLS_PER_ORDER - 3));
+}
+
 // --- 6. A full book side ---
 
 #[test]
@@ -975,8 +1143,11 @@ fn check_outcome(data: &mut [u8], taker: u32, p: &OrderParams, out: &PlaceOutcom
         let notional = fill.price / 1_000 * fill.base_lots;
         assert_eq!((fill.taker_fee, fill.maker_fee), (ceil_ppm(notional, 500), ceil_ppm(notional, 200)));
     }
-    let matching_cancels = out.cancels.iter().filter(|c| c.reason != CancelReason::Evicted).count();
+    // Own trims: reduce-only orders of the taker (matching cancels the taker's as self-trade).
+    let own_trims = out.cancels.iter().filter(|c| c.reason == CancelReason::ReduceOnly && c.seat == taker).count();
+    let matching_cancels = out.cancels.iter().filter(|c| c.reason != CancelReason::Evicted).count() - own_trims;
     assert!(matching_cancels <= MAX_CANCELS_PER_ORDER);
+    assert!(out.fills.len() <= max_fills(own_trims));
     assert!(out.cancels.iter().all(|c| c.reason != CancelReason::User && c.reason != CancelReason::Liquidation));
     for cancel in &out.cancels {
         match cancel.reason {
@@ -1069,6 +1240,9 @@ fn run(order_capacity: u32, steps: &[Step]) {
         };
         // Even a rejection that changed the account left it consistent.
         assert_consistent(&mut data);
+        if result.is_ok() {
+            assert_reduce_only_fits(&mut data);
+        }
         if let Err(error) = result {
             if !changes_before_rejecting(error) {
                 assert!(data == before, "{error:?} changed the account: {step:?}");
