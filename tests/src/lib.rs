@@ -1,11 +1,13 @@
 //! Test harness on the in-process validator: the embedded localnet plus funded traders, error
 //! matching and state snapshots. Tests drive the program only through `perp-client` builders.
+pub mod deploy;
 pub mod errors;
 pub mod liquidation;
 pub mod markets;
 pub mod snapshot;
 pub mod traders;
 
+pub use deploy::*;
 pub use errors::*;
 pub use liquidation::*;
 pub use markets::*;

@@ -360,6 +360,19 @@ async fn every_instruction_within_the_compute_and_size_limits() {
     let ix = instructions::apply_market_update(&next.pubkey(), &m1.address);
     table.measure(&mut net, "apply_market_update", "all parameters, a day later", &[ix], &[]).await;
 
+    // The exchange itself. On the SBF build the program is deployed upgradeable, so the
+    // upgrade-authority check (its PDA derivation) is in the figure; natively, a bare bank.
+    let authority = Keypair::new();
+    let mut bare = match upgradeable_bank(&authority.pubkey()).await {
+        Some(bank) => bank,
+        None => Localnet::without_exchange(perp_localnet::native::start_bank().await).await.unwrap(),
+    };
+    perp_migrations::tokens::fund(&mut bare, &authority.pubkey()).await.unwrap();
+    let mint = bare.mint;
+    let ix = instructions::initialize_exchange(&authority.pubkey(), &mint, perp::ExchangeParams::default());
+    let case = "two vaults created, the upgrade authority checked";
+    table.measure(&mut bare, "initialize_exchange", case, &[ix], &[&authority]).await;
+
     println!("{}", table.markdown());
     if let Some(path) = std::env::var_os("CU_TABLE_OUT") {
         std::fs::write(path, table.tsv()).expect("write the compute-unit rows");

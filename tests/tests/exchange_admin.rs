@@ -235,32 +235,11 @@ async fn lamports_sent_to_the_vault_addresses_first_do_not_block_initialization(
 /// is in the program's unit tests): it runs on the test command's SBF pass.
 #[tokio::test]
 async fn only_the_upgrade_authority_initializes_the_deployed_program() {
-    let Some(dir) = native::sbf_program_dir() else {
+    let authority = Keypair::new();
+    let Some(mut net) = upgradeable_bank(&authority.pubkey()).await else {
         eprintln!("needs perp.so (SBF_OUT_DIR): runs on the SBF pass");
         return;
     };
-    let elf = std::fs::read(dir.join("perp.so")).expect("perp.so");
-    let authority = Keypair::new();
-    let loader = pda::UPGRADEABLE_LOADER;
-    // UpgradeableLoaderState as the loader serializes it (bincode): Program = 2, ProgramData = 3.
-    let mut program = 2u32.to_le_bytes().to_vec();
-    program.extend_from_slice(pda::program_data().as_ref());
-    let mut program_data = 3u32.to_le_bytes().to_vec();
-    program_data.extend_from_slice(&0u64.to_le_bytes());
-    program_data.push(1);
-    program_data.extend_from_slice(authority.pubkey().as_ref());
-    program_data.extend_from_slice(&elf);
-    let mut test = solana_program_test::ProgramTest::default();
-    let account = |data: Vec<u8>, executable| solana_sdk::account::Account {
-        lamports: 10_000_000_000,
-        data,
-        owner: loader,
-        executable,
-        rent_epoch: 0,
-    };
-    test.add_genesis_account(perp::ID, account(program, true));
-    test.add_genesis_account(pda::program_data(), account(program_data, false));
-    let mut net = Localnet::without_exchange(test.start_with_context().await).await.expect("bank");
     // The bare localnet's admin is not the upgrade authority: refused, nothing created.
     let mallory = net.admin.insecure_clone();
     let mint = net.mint;
