@@ -104,7 +104,7 @@ impl Rejected {
 }
 
 /// Every program error in code order (a test checks it against the program's numbering).
-pub const PERP_ERRORS: [perp::error::PerpError; 86] = {
+pub const PERP_ERRORS: [perp::error::PerpError; 87] = {
     use perp::error::PerpError::*;
     [
         MathOverflow,
@@ -193,6 +193,7 @@ pub const PERP_ERRORS: [perp::error::PerpError; 86] = {
         InvalidTimelockDelay,
         OracleMoveTooLarge,
         NotUpgradeAuthority,
+        LotTooSmallForFunding,
     ]
 };
 

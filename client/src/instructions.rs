@@ -158,7 +158,12 @@ pub fn create_market(
     vec![
         solana_system_interface::instruction::create_account(payer, market, rent_lamports, size, &perp::ID),
         build(
-            perp::accounts::CreateMarket { admin: *admin, exchange: pda::exchange(), market: *market },
+            perp::accounts::CreateMarket {
+                admin: *admin,
+                exchange: pda::exchange(),
+                market: *market,
+                oracle: pda::oracle_account_of(config.oracle_kind, &config.oracle),
+            },
             perp::instruction::CreateMarket { layout, config },
         ),
     ]

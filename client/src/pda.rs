@@ -59,10 +59,15 @@ pub fn pyth_price_feed(shard: u16, feed_id: &[u8; 32]) -> Pubkey {
 /// feed's account on shard 0 (any fully verified `PriceUpdateV2` of the feed is accepted; this
 /// is the one Pyth keeps current).
 pub fn oracle_account(header: &perp::state::MarketHeader) -> Result<Pubkey, perp::error::PerpError> {
-    Ok(match perp::state::OracleKind::try_from(header.oracle_kind)? {
-        perp::state::OracleKind::Push => header.oracle,
-        perp::state::OracleKind::Pyth => pyth_price_feed(0, &header.oracle.to_bytes()),
-    })
+    Ok(oracle_account_of(perp::state::OracleKind::try_from(header.oracle_kind)?, &header.oracle))
+}
+
+/// The oracle account of a market's oracle setting (`MarketConfig::oracle_kind` and `oracle`).
+pub fn oracle_account_of(kind: perp::state::OracleKind, oracle: &Pubkey) -> Pubkey {
+    match kind {
+        perp::state::OracleKind::Push => *oracle,
+        perp::state::OracleKind::Pyth => pyth_price_feed(0, &oracle.to_bytes()),
+    }
 }
 
 /// The SPL associated token account program.

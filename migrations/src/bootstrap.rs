@@ -117,9 +117,8 @@ pub async fn create_push_market(
     let rent = chain.rent_exempt_minimum(size).await?;
     let payer = chain.payer();
     let ixs = instructions::create_market(&admin.pubkey(), &payer, &account.pubkey(), layout, config, rent);
+    // `create_market` reads the oracle and caches its first price.
     chain.send(&ixs, &[admin, &account]).await?;
-    // Cache the first price in the market (anyone may; trading does it on every order).
-    chain.send(&[instructions::refresh_oracle(&account.pubkey(), &oracle)], &[]).await?;
     Ok(DeployedMarket { symbol, address: account.pubkey(), oracle })
 }
 

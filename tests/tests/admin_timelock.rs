@@ -85,7 +85,7 @@ async fn raising_maintenance_on_a_live_market_needs_the_timelock() {
 async fn an_oracle_cannot_be_repointed_in_one_transaction() {
     let mut net = localnet().await;
     let (btc, _) = live_market(&mut net).await;
-    let rogue = create_market(&mut net, default_layout("ROGUE-PERP"), default_config, 1).await;
+    let rogue = create_market(&mut net, default_layout("ROGUE-PERP"), default_config, 1_000).await;
     let before = snapshot(&mut net, &[btc.address]).await;
     let repointed = default_config(rogue.oracle);
     assert_perp_error(

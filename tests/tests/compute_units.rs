@@ -301,6 +301,9 @@ async fn every_instruction_within_the_compute_and_size_limits() {
     let symbol_oracle = pda::push_oracle(&layout.symbol);
     let ix = instructions::create_push_oracle(&admin.pubkey(), layout.symbol, &admin.pubkey(), -6, MAX_PUSH_MOVE_PPM);
     table.measure(&mut net, "create_push_oracle", "PDA account", &[ix], &[&admin]).await;
+    let now = net.clock().await.unwrap().unix_timestamp;
+    let first = instructions::update_push_oracle(&admin.pubkey(), &symbol_oracle, (1_000 * PRICE) as i64, 0, now);
+    net.send(&[first], &[&admin]).await.unwrap();
     let market = Keypair::new();
     let size = perp::state::market_account_size(layout.order_capacity, layout.seat_capacity).unwrap();
     let rent = net.ctx.banks_client.get_rent().await.unwrap().minimum_balance(size);
@@ -314,7 +317,13 @@ async fn every_instruction_within_the_compute_and_size_limits() {
         rent,
     );
     table
-        .measure(&mut net, "create_market", "1,024 orders per side, 4,096 seats (1.2 MB)", &ixs, &[&admin, &market])
+        .measure(
+            &mut net,
+            "create_market",
+            "1,024 orders per side, 4,096 seats (1.2 MB), first price read",
+            &ixs,
+            &[&admin, &market],
+        )
         .await;
     let ix = instructions::update_market(&admin.pubkey(), &m1.address, default_config(m1.oracle), MarketStatus::Active);
     table.measure(&mut net, "update_market", "all parameters", &[ix], &[&admin]).await;

@@ -49,6 +49,15 @@ fn install(net: &mut Localnet, address: &Pubkey, owner: &Pubkey, data: &[u8]) {
     net.ctx.set_account(address, &AccountSharedData::from(account));
 }
 
+/// The fixture's update under another feed id, at that feed's shard-0 address (where
+/// `create_market` reads a Pyth market's first price): bytes built from the real account, for
+/// markets on feeds this test has no mainnet account of.
+fn install_feed(net: &mut Localnet, feed: [u8; 32]) {
+    let mut data = FIXTURE.to_vec();
+    data[41..73].copy_from_slice(&feed);
+    install(net, &pda::pyth_price_feed(0, &feed), &RECEIVER, &data);
+}
+
 /// A localnet whose clock reads `PUBLISH_TIME + 5`, with the fixture at its mainnet address.
 async fn start() -> Localnet {
     let mut net = localnet().await;
@@ -106,8 +115,10 @@ fn the_fixture_is_the_documented_update() {
 #[tokio::test]
 async fn the_exchange_caches_the_mainnet_sol_price_at_1e6() {
     let mut net = start().await;
+    // The fixture is at its feed's shard-0 address: `create_market` reads and caches it.
+    assert_eq!(pda::pyth_price_feed(0, &feed_id(SOL_USD_FEED)), SOL_USD_ACCOUNT);
     let market = pyth_market(&mut net, "SOL-PERP", feed_id(SOL_USD_FEED), MAX_AGE, 10_000).await;
-    assert_eq!(header(&mut net, &market).await.oracle_price, 0, "nothing cached at creation");
+    assert_eq!(header(&mut net, &market).await.oracle_price, PRICE_1E6, "cached at creation");
 
     let ix = instructions::refresh_oracle(&market, &SOL_USD_ACCOUNT);
     let out = Chain::send(&mut net, &[ix], &[]).await.unwrap();
@@ -190,14 +201,17 @@ async fn a_caller_cannot_pick_an_older_more_favourable_pyth_price() {
 #[tokio::test]
 async fn another_feed_id_is_refused() {
     let mut net = start().await;
+    install_feed(&mut net, feed_id(BTC_USD_FEED));
     let btc = pyth_market(&mut net, "BTC-PERP", feed_id(BTC_USD_FEED), MAX_AGE, 10_000).await;
     assert_refresh_rejected(&mut net, &btc, &SOL_USD_ACCOUNT, 1, PerpError::ForeignOracle).await;
     // The account's address is not its feed id: a market configured with it is refused too.
+    install_feed(&mut net, SOL_USD_ACCOUNT.to_bytes());
     let by_address = pyth_market(&mut net, "SOL-PERP", SOL_USD_ACCOUNT.to_bytes(), MAX_AGE, 10_000).await;
     assert_refresh_rejected(&mut net, &by_address, &SOL_USD_ACCOUNT, 2, PerpError::ForeignOracle).await;
     // One bit off.
     let mut near = feed_id(SOL_USD_FEED);
     near[31] ^= 1;
+    install_feed(&mut net, near);
     let near = pyth_market(&mut net, "SOL-PERP", near, MAX_AGE, 10_000).await;
     assert_refresh_rejected(&mut net, &near, &SOL_USD_ACCOUNT, 3, PerpError::ForeignOracle).await;
     // The right feed id reads it.
@@ -233,14 +247,28 @@ async fn the_same_bytes_under_another_owner_are_refused() {
 async fn the_confidence_bound_is_exact_to_the_ppm() {
     let mut net = start().await;
     let loose = pyth_market(&mut net, "SOL-PERP", feed_id(SOL_USD_FEED), MAX_AGE, CONF_PPM_ACCEPTED).await;
-    let tight = pyth_market(&mut net, "SOL-PERP", feed_id(SOL_USD_FEED), MAX_AGE, CONF_PPM_REJECTED).await;
     refresh(&mut net, &loose, &SOL_USD_ACCOUNT, 1).await.unwrap();
     assert_eq!(header(&mut net, &loose).await.oracle_price, PRICE_1E6);
-    assert_refresh_rejected(&mut net, &tight, &SOL_USD_ACCOUNT, 2, PerpError::OracleConfidenceTooWide).await;
-    assert_eq!(header(&mut net, &tight).await.oracle_price, 0);
+    // A market 1 ppm tighter cannot even start on this update (`create_market` reads it as
+    // `refresh_oracle` does); nothing is left behind.
+    let tight_config = |conf_ppm| MarketConfig {
+        oracle_kind: OracleKind::Pyth,
+        oracle: Pubkey::new_from_array(feed_id(SOL_USD_FEED)),
+        oracle_max_age_secs: MAX_AGE,
+        oracle_max_conf_ppm: conf_ppm,
+        ..default_config(Pubkey::default())
+    };
+    let key = Keypair::new();
+    let result =
+        create_market_account(&mut net, &key, default_layout("SOL-PERP"), tight_config(CONF_PPM_REJECTED)).await;
+    assert_perp_error(result, PerpError::OracleConfidenceTooWide);
+    assert!(net.account(&key.pubkey()).await.unwrap().is_none());
     // Staleness is checked before confidence.
     net.set_unix_time(PUBLISH_TIME + i64::from(MAX_AGE) + 1).await.unwrap();
-    assert_refresh_rejected(&mut net, &tight, &SOL_USD_ACCOUNT, 3, PerpError::StaleOracle).await;
+    let result =
+        create_market_account(&mut net, &key, default_layout("SOL-PERP"), tight_config(CONF_PPM_REJECTED)).await;
+    assert_perp_error(result, PerpError::StaleOracle);
+    assert_refresh_rejected(&mut net, &loose, &SOL_USD_ACCOUNT, 3, PerpError::StaleOracle).await;
 }
 
 #[tokio::test]

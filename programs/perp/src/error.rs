@@ -209,4 +209,6 @@ pub enum PerpError {
     OracleMoveTooLarge,
     #[msg("Only the program's upgrade authority may initialize the exchange")]
     NotUpgradeAuthority,
+    #[msg("A lot is worth too little at the oracle price: funding's rounding would exceed 1% of the cap")]
+    LotTooSmallForFunding,
 }

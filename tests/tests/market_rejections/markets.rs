@@ -5,7 +5,8 @@ use super::*;
 async fn create_market_range_checks_each_have_their_error() {
     let mut net = localnet().await;
     let admin = net.admin.insecure_clone();
-    let oracle = Pubkey::new_unique();
+    // `create_market` reads its oracle's first price: a push oracle with one.
+    let oracle = create_market(&mut net, default_layout("ORC-PERP"), default_config, 1_000).await.oracle;
     let base = || default_config(oracle);
     let layout = || default_layout("CHK-PERP");
 
@@ -63,6 +64,26 @@ async fn create_market_range_checks_each_have_their_error() {
     let again = instructions::create_market(&admin.pubkey(), &net.ctx.payer.pubkey(), &market, layout(), base(), 0);
     assert_anchor_error(net.send(&again[1..], &[&admin]).await, anchor_lang::error::ErrorCode::ConstraintZero);
     assert_eq!(header(&mut net, &market).await.fill_band_ppm, 40_000);
+}
+
+/// Issue #19 item 11, funding index precision: the long index rounds up by less than a unit per lot
+/// and interval, so with a lot worth 0.001 quote (7.5 units a lot at a 0.75% cap) longs paid up to
+/// 13% more than the cap. `create_market` now reads the oracle's price and refuses a lot whose
+/// capped funding is under 100 units (rounding within 1% of the cap); nothing is created.
+#[tokio::test]
+async fn a_lot_too_small_for_funding_to_round_within_the_cap_is_refused() {
+    let mut net = localnet().await;
+    let admin = net.admin.insecure_clone();
+    let oracle = create_market(&mut net, default_layout("ORC-PERP"), default_config, 1_000).await.oracle;
+    let tiny = MarketLayout { lot_size: 1_000, ..default_layout("DUST-PERP") };
+    let (market, result) = try_create_market(&mut net, &admin, tiny, default_config(oracle), None).await;
+    assert_perp_error(result, PerpError::LotTooSmallForFunding);
+    assert!(net.ctx.banks_client.get_account(market).await.unwrap().is_none());
+    // 100 units a lot at the cap is enough: 0.0075 x 0.000014 x 1,000 quote = 105 units.
+    let enough = MarketLayout { lot_size: 14_000, ..default_layout("DUST-PERP") };
+    let (market, result) = try_create_market(&mut net, &admin, enough, default_config(oracle), None).await;
+    result.expect("a lot worth enough");
+    assert_eq!(header(&mut net, &market).await.oracle_price, 1_000 * PRICE);
 }
 
 #[tokio::test]

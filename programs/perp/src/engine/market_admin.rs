@@ -13,7 +13,7 @@
 //! | status (active / reduce-only) | either way | - |
 use crate::engine::funding::funding_due;
 use crate::error::{PerpError, PerpResult};
-use crate::math::funding::interval_start;
+use crate::math::funding::{capped_funding_per_lot, interval_start, MIN_CAPPED_FUNDING_PER_LOT};
 use crate::state::{MarketConfig, MarketHeader, MarketStatus};
 
 /// The first parameter whose change from `header` to `config` needs the timelock (its name, for
@@ -47,6 +47,22 @@ pub fn timelocked_change(header: &MarketHeader, config: &MarketConfig) -> PerpRe
     Ok(rules.iter().find(|(_, hurts)| *hurts).map(|(name, _)| *name))
 }
 
+/// A lot at the market's cached oracle price pays at least `MIN_CAPPED_FUNDING_PER_LOT` at the
+/// funding cap, so the index's rounding (under a unit per lot and interval) stays within 1% of the
+/// cap. Checked at creation (on the oracle's first price) and on every change of parameters.
+pub fn require_funding_precision(header: &MarketHeader) -> PerpResult<()> {
+    let per_lot = capped_funding_per_lot(header.funding_cap, header.lot_size, header.oracle_price)?;
+    crate::validate!(
+        per_lot >= MIN_CAPPED_FUNDING_PER_LOT,
+        PerpError::LotTooSmallForFunding,
+        "a lot pays {} at the cap at price {} (at least {})",
+        per_lot,
+        header.oracle_price,
+        MIN_CAPPED_FUNDING_PER_LOT
+    );
+    Ok(())
+}
+
 /// Writes `config` (range-checked again) and `status` into the market at clock time `now`. A new
 /// funding interval takes effect at once: the current interval is re-aligned to the new length
 /// (its samples kept), so the next boundary is the new interval's next UTC-aligned one; refused
@@ -72,6 +88,9 @@ pub fn apply_market_config(
         header.funding_interval_start = interval_start(now, header.funding_interval_secs)?;
     }
     header.status = status as u8;
+    if header.oracle_price != 0 {
+        require_funding_precision(header)?;
+    }
     Ok(())
 }
 

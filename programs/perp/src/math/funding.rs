@@ -55,6 +55,19 @@ pub fn index_deltas(rate: i64, lot_size: u64, oracle_price: u64) -> PerpResult<(
     Ok((cast(ceil)?, cast(floor)?))
 }
 
+/// The least a lot may pay in one interval at the funding cap, token units. The long index rounds
+/// up by less than one unit per lot and interval, so this bounds that rounding to 1% of the cap
+/// (issue #19 item 11): a market whose lot is worth less at its price is refused.
+pub const MIN_CAPPED_FUNDING_PER_LOT: u64 = 100;
+
+/// What one lot pays in an interval at the funding cap `cap` (1e9) and price `oracle_price`
+/// (1e6), token units, rounded down.
+pub fn capped_funding_per_lot(cap: i64, lot_size: u64, oracle_price: u64) -> PerpResult<u64> {
+    let numerator =
+        u128::from(cap.unsigned_abs()).safe_mul(u128::from(lot_size))?.safe_mul(u128::from(oracle_price))?;
+    cast(numerator / 1_000_000_000_000_000_000)
+}
+
 /// Funding a position owes since its last settlement: `base_lots` (signed) times the move of its
 /// side's index. > 0 means the position pays.
 pub fn funding_owed(base_lots: i64, long_index_move: i64, short_index_move: i64) -> PerpResult<i64> {
