@@ -102,38 +102,12 @@ pub fn position_funding(header: &MarketHeader, seat: &Seat, account_equity: i64)
     })
 }
 
-/// The parameters an announced update (`MarketUpdate`) would change, by name: what a trader reads
-/// before it takes effect.
+/// The parameters an announced update (`MarketUpdate`) would change, by name (the program's own
+/// table, `engine::market_admin`): what a trader reads before it takes effect.
 pub fn pending_changes(
     header: &MarketHeader,
     config: &perp::state::MarketConfig,
 ) -> Result<Vec<&'static str>, PerpError> {
-    let h = header;
-    let brackets = config.validate()?;
-    let changed: [(&'static str, bool); 20] = [
-        ("oracle", (config.oracle_kind as u8, config.oracle) != (h.oracle_kind, h.oracle)),
-        ("oracle_max_age_secs", config.oracle_max_age_secs != h.oracle_max_age_secs),
-        ("oracle_max_conf_ppm", config.oracle_max_conf_ppm != h.oracle_max_conf_ppm),
-        ("brackets", brackets != h.brackets),
-        ("price_band_ppm", config.price_band_ppm != h.price_band_ppm),
-        ("fill_band_ppm", config.fill_band_ppm != h.fill_band_ppm),
-        ("funding_interval_secs", config.funding_interval_secs != h.funding_interval_secs),
-        ("funding_interest_8h", config.funding_interest_8h != h.funding_interest_8h),
-        ("funding_impact_notional", config.funding_impact_notional != h.funding_impact_notional),
-        ("funding_cap", config.funding_cap != h.funding_cap),
-        ("taker_fee_ppm", config.taker_fee_ppm != h.taker_fee_ppm),
-        ("maker_fee_ppm", config.maker_fee_ppm != h.maker_fee_ppm),
-        ("liquidation_penalty_ppm", config.liquidation_penalty_ppm != h.liquidation_penalty_ppm),
-        ("liquidation_buffer_ppm", config.liquidation_buffer_ppm != h.liquidation_buffer_ppm),
-        (
-            "liquidation_insurance_share_ppm",
-            config.liquidation_insurance_share_ppm != h.liquidation_insurance_share_ppm,
-        ),
-        ("fee_insurance_share_ppm", config.fee_insurance_share_ppm != h.fee_insurance_share_ppm),
-        ("insurance_cap_per_event", config.insurance_cap_per_event != h.insurance_cap_per_event),
-        ("min_order_notional", config.min_order_notional != h.min_order_notional),
-        ("seat_deposit", config.seat_deposit != h.seat_deposit),
-        ("max_open_interest_lots", config.max_open_interest_lots != h.max_open_interest_lots),
-    ];
-    Ok(changed.iter().filter(|(_, c)| *c).map(|(name, _)| *name).collect())
+    let changes = perp::engine::market_admin::parameter_changes(header, config)?;
+    Ok(changes.iter().filter(|p| p.changed).map(|p| p.name).collect())
 }

@@ -16,35 +16,58 @@ use crate::error::{PerpError, PerpResult};
 use crate::math::funding::{capped_funding_per_lot, interval_start, MIN_CAPPED_FUNDING_PER_LOT};
 use crate::state::{MarketConfig, MarketHeader, MarketStatus};
 
-/// The first parameter whose change from `header` to `config` needs the timelock (its name, for
-/// the log), `None` when every change only reduces traders' risk. `config` must be valid.
-pub fn timelocked_change(header: &MarketHeader, config: &MarketConfig) -> PerpResult<Option<&'static str>> {
+/// One parameter of a market change: its name, whether `config` changes it from `header`, and
+/// whether that change needs the timelock (it can hurt open positions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParameterChange {
+    pub name: &'static str,
+    pub changed: bool,
+    pub timelocked: bool,
+}
+
+/// Every parameter `config` may change from `header`, with the rule table above applied. `config`
+/// must be valid. The client's views read the same table (what an announcement changes).
+pub fn parameter_changes(header: &MarketHeader, config: &MarketConfig) -> PerpResult<[ParameterChange; 20]> {
     let h = header;
     let brackets = config.validate()?;
     let cap = |c: u64| if c == 0 { u64::MAX } else { c };
-    let rules: [(&'static str, bool); 20] = [
-        ("oracle", (config.oracle_kind as u8, config.oracle) != (h.oracle_kind, h.oracle)),
-        ("oracle_max_age_secs", config.oracle_max_age_secs != h.oracle_max_age_secs),
-        ("oracle_max_conf_ppm", config.oracle_max_conf_ppm != h.oracle_max_conf_ppm),
-        ("brackets", brackets != h.brackets),
-        ("price_band_ppm", config.price_band_ppm != h.price_band_ppm),
-        ("fill_band_ppm", config.fill_band_ppm != h.fill_band_ppm),
-        ("funding_interval_secs", config.funding_interval_secs != h.funding_interval_secs),
-        ("funding_interest_8h", config.funding_interest_8h != h.funding_interest_8h),
-        ("funding_impact_notional", config.funding_impact_notional != h.funding_impact_notional),
-        ("taker_fee_ppm", config.taker_fee_ppm > h.taker_fee_ppm),
-        ("maker_fee_ppm", config.maker_fee_ppm > h.maker_fee_ppm),
-        ("liquidation_penalty_ppm", config.liquidation_penalty_ppm > h.liquidation_penalty_ppm),
-        ("liquidation_buffer_ppm", config.liquidation_buffer_ppm > h.liquidation_buffer_ppm),
-        ("funding_cap", config.funding_cap > h.funding_cap),
-        ("min_order_notional", config.min_order_notional > h.min_order_notional),
-        ("seat_deposit", config.seat_deposit > h.seat_deposit),
-        ("max_open_interest_lots", config.max_open_interest_lots > h.max_open_interest_lots),
-        ("fee_insurance_share_ppm", config.fee_insurance_share_ppm < h.fee_insurance_share_ppm),
-        ("liquidation_insurance_share_ppm", config.liquidation_insurance_share_ppm < h.liquidation_insurance_share_ppm),
-        ("insurance_cap_per_event", cap(config.insurance_cap_per_event) < cap(h.insurance_cap_per_event)),
-    ];
-    Ok(rules.iter().find(|(_, hurts)| *hurts).map(|(name, _)| *name))
+    // (name, old != new, the direction that hurts)
+    let any = |name, changed| ParameterChange { name, changed, timelocked: changed };
+    let up = |name, old: u64, new: u64| ParameterChange { name, changed: old != new, timelocked: new > old };
+    let down = |name, old: u64, new: u64| ParameterChange { name, changed: old != new, timelocked: new < old };
+    let fee = |name, old: u32, new: u32| up(name, old.into(), new.into());
+    Ok([
+        any("oracle", (config.oracle_kind as u8, config.oracle) != (h.oracle_kind, h.oracle)),
+        any("oracle_max_age_secs", config.oracle_max_age_secs != h.oracle_max_age_secs),
+        any("oracle_max_conf_ppm", config.oracle_max_conf_ppm != h.oracle_max_conf_ppm),
+        any("brackets", brackets != h.brackets),
+        any("price_band_ppm", config.price_band_ppm != h.price_band_ppm),
+        any("fill_band_ppm", config.fill_band_ppm != h.fill_band_ppm),
+        any("funding_interval_secs", config.funding_interval_secs != h.funding_interval_secs),
+        any("funding_interest_8h", config.funding_interest_8h != h.funding_interest_8h),
+        any("funding_impact_notional", config.funding_impact_notional != h.funding_impact_notional),
+        fee("taker_fee_ppm", h.taker_fee_ppm, config.taker_fee_ppm),
+        fee("maker_fee_ppm", h.maker_fee_ppm, config.maker_fee_ppm),
+        fee("liquidation_penalty_ppm", h.liquidation_penalty_ppm, config.liquidation_penalty_ppm),
+        fee("liquidation_buffer_ppm", h.liquidation_buffer_ppm, config.liquidation_buffer_ppm),
+        up("funding_cap", h.funding_cap.unsigned_abs(), config.funding_cap.unsigned_abs()),
+        up("min_order_notional", h.min_order_notional, config.min_order_notional),
+        up("seat_deposit", h.seat_deposit, config.seat_deposit),
+        up("max_open_interest_lots", h.max_open_interest_lots, config.max_open_interest_lots),
+        down("fee_insurance_share_ppm", h.fee_insurance_share_ppm.into(), config.fee_insurance_share_ppm.into()),
+        down(
+            "liquidation_insurance_share_ppm",
+            h.liquidation_insurance_share_ppm.into(),
+            config.liquidation_insurance_share_ppm.into(),
+        ),
+        down("insurance_cap_per_event", cap(h.insurance_cap_per_event), cap(config.insurance_cap_per_event)),
+    ])
+}
+
+/// The first parameter whose change from `header` to `config` needs the timelock (its name, for
+/// the log), `None` when every change only reduces traders' risk. `config` must be valid.
+pub fn timelocked_change(header: &MarketHeader, config: &MarketConfig) -> PerpResult<Option<&'static str>> {
+    Ok(parameter_changes(header, config)?.iter().find(|p| p.timelocked).map(|p| p.name))
 }
 
 /// A lot at the market's cached oracle price pays at least `MIN_CAPPED_FUNDING_PER_LOT` at the

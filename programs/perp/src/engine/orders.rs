@@ -548,9 +548,14 @@ pub fn remove_resting(
     let seat = market.seat_mut(node.seat)?;
     release_reservation(seat, side, node.base_lots, notional)?;
     forget_order(seat, side, index)?;
-    Ok(CancelRecord {
+    Ok(cancel_record(&node, seat.trader, side, node.base_lots, reason))
+}
+
+/// What leaving the book took from `node` (`lots` of it), for the event.
+fn cancel_record(node: &OrderNode, trader: Pubkey, side: Side, lots: u64, reason: CancelReason) -> CancelRecord {
+    CancelRecord {
         seat: node.seat,
-        trader: seat.trader,
+        trader,
         order_seq: node.seq,
         client_order_id: node.client_order_id,
         side: match side {
@@ -558,9 +563,9 @@ pub fn remove_resting(
             Side::Ask => OrderSide::Sell,
         },
         price: node.price,
-        base_lots: node.base_lots,
+        base_lots: lots,
         reason,
-    })
+    }
 }
 
 /// Takes `lots` (fewer than it holds) off a resting order, which keeps its place in the book,
@@ -581,19 +586,7 @@ fn shrink_resting(
     let notional = lot_notional(market.header.lot_size, node.price)?.safe_mul(lots)?;
     let seat = market.seat_mut(node.seat)?;
     release_reservation(seat, side, lots, notional)?;
-    Ok(CancelRecord {
-        seat: node.seat,
-        trader: seat.trader,
-        order_seq: node.seq,
-        client_order_id: node.client_order_id,
-        side: match side {
-            Side::Bid => OrderSide::Buy,
-            Side::Ask => OrderSide::Sell,
-        },
-        price: node.price,
-        base_lots: lots,
-        reason,
-    })
+    Ok(cancel_record(&node, seat.trader, side, lots, reason))
 }
 
 /// One reduce-only order of a seat, as `trim_reduce_only` sees it (32 bytes: the seat's 32 of
