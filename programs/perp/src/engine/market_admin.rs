@@ -29,7 +29,7 @@ pub struct ParameterChange {
 /// must be valid. The client's views read the same table (what an announcement changes).
 pub fn parameter_changes(header: &MarketHeader, config: &MarketConfig) -> PerpResult<[ParameterChange; 20]> {
     let h = header;
-    let brackets = config.validate()?;
+    let brackets_changed = brackets_change(h, config)?;
     let cap = |c: u64| if c == 0 { u64::MAX } else { c };
     // (name, old != new, the direction that hurts)
     let any = |name, changed| ParameterChange { name, changed, timelocked: changed };
@@ -40,7 +40,7 @@ pub fn parameter_changes(header: &MarketHeader, config: &MarketConfig) -> PerpRe
         any("oracle", (config.oracle_kind as u8, config.oracle) != (h.oracle_kind, h.oracle)),
         any("oracle_max_age_secs", config.oracle_max_age_secs != h.oracle_max_age_secs),
         any("oracle_max_conf_ppm", config.oracle_max_conf_ppm != h.oracle_max_conf_ppm),
-        any("brackets", brackets != h.brackets),
+        any("brackets", brackets_changed),
         any("price_band_ppm", config.price_band_ppm != h.price_band_ppm),
         any("fill_band_ppm", config.fill_band_ppm != h.fill_band_ppm),
         any("funding_interval_secs", config.funding_interval_secs != h.funding_interval_secs),
@@ -62,6 +62,13 @@ pub fn parameter_changes(header: &MarketHeader, config: &MarketConfig) -> PerpRe
         ),
         down("insurance_cap_per_event", cap(h.insurance_cap_per_event), cap(config.insurance_cap_per_event)),
     ])
+}
+
+/// Whether `config`'s brackets differ from the market's (validating them: the derived table is
+/// compared). Out of line: the table stays off `parameter_changes`' frame.
+#[inline(never)]
+fn brackets_change(header: &MarketHeader, config: &MarketConfig) -> PerpResult<bool> {
+    Ok(config.validate()? != header.brackets)
 }
 
 /// The first parameter whose change from `header` to `config` needs the timelock (its name, for
