@@ -3,6 +3,7 @@
 //! against this trait.
 use solana_sdk::account::Account;
 use solana_sdk::instruction::Instruction;
+use solana_sdk::message::AddressLookupTableAccount;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature};
 use solana_sdk::transaction::TransactionError;
@@ -37,6 +38,19 @@ pub trait Chain {
     /// Several accounts at once, in the order asked (`getMultipleAccounts` in batches of
     /// `MULTIPLE_ACCOUNTS_BATCH` over JSON-RPC).
     async fn multiple_accounts(&mut self, addresses: &[Pubkey]) -> anyhow::Result<Vec<Option<Account>>>;
+
+    /// Creates an address lookup table holding `addresses` (the payer its authority), and returns
+    /// once it serves transactions (the slot after its last extension).
+    async fn lookup_table(&mut self, addresses: &[Pubkey]) -> anyhow::Result<AddressLookupTableAccount>;
+
+    /// As `send`, as a v0 transaction loading accounts through `tables`: for instructions whose
+    /// accounts do not fit a legacy transaction (`lookup::fits_legacy`).
+    async fn send_v0(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        tables: &[AddressLookupTableAccount],
+    ) -> anyhow::Result<TxOutcome>;
 
     /// The landed transactions that named `address`, newest first, at most `limit`, with their
     /// logs (`getSignaturesForAddress` then `getTransaction` over JSON-RPC).

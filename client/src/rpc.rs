@@ -25,12 +25,14 @@ use solana_rpc_client_api::filter::{Memcmp, RpcFilterType};
 use solana_sdk::account::Account;
 use solana_sdk::hash::Hash;
 use solana_sdk::instruction::Instruction;
+use solana_sdk::message::AddressLookupTableAccount;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
-use solana_sdk::transaction::{Transaction, TransactionError};
+use solana_sdk::transaction::{Transaction, TransactionError, VersionedTransaction};
 use solana_transaction_status_client_types::{option_serializer::OptionSerializer, UiTransactionEncoding};
 
 use crate::chain::{AccountFilter, Chain, HistoryEntry, Rejected, TxOutcome, MULTIPLE_ACCOUNTS_BATCH};
+use crate::lookup;
 
 /// Attempts at a transaction: sends that fail before reaching the program (blockhash not yet
 /// known, node warming up) and signings whose blockhash expired without landing. A transaction
@@ -126,7 +128,7 @@ impl RpcChain {
     }
 
     /// Sends `tx`; `preflight` simulates it first, so a program error is returned at once.
-    async fn submit(&self, tx: &Transaction, preflight: bool) -> Result<Signature, ClientError> {
+    async fn submit(&self, tx: &VersionedTransaction, preflight: bool) -> Result<Signature, ClientError> {
         let config = RpcSendTransactionConfig {
             skip_preflight: !preflight,
             preflight_commitment: Some(CommitmentLevel::Confirmed),
@@ -137,7 +139,7 @@ impl RpcChain {
 
     /// Follows a sent transaction until it lands (and its logs are served), fails, or expires.
     /// Requests that fail on the way are asked again; only a stalled node ends the wait.
-    async fn follow(&self, tx: &Transaction, last_valid_height: u64) -> anyhow::Result<Followed> {
+    async fn follow(&self, tx: &VersionedTransaction, last_valid_height: u64) -> anyhow::Result<Followed> {
         let signature = tx.signatures[0];
         let mut stall = StallGuard::new();
         let mut last_send = Instant::now();
@@ -192,35 +194,18 @@ impl RpcChain {
     }
 }
 
-/// Whether a send error is about the transaction never reaching the program (worth retrying): the
-/// node did not know the blockhash yet, was behind, or could not be reached.
-fn is_transient(error: &ClientError) -> bool {
-    if matches!(error.get_transaction_error(), Some(TransactionError::BlockhashNotFound)) {
-        return true;
-    }
-    match error.kind() {
-        ClientErrorKind::Io(_) | ClientErrorKind::Reqwest(_) => true,
-        _ => {
-            let text = error.to_string();
-            text.contains("Blockhash not found") || text.contains("Node is behind")
-        }
-    }
-}
-
-impl Chain for RpcChain {
-    fn payer(&self) -> Pubkey {
-        self.payer.pubkey()
-    }
-
-    async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> anyhow::Result<TxOutcome> {
-        let mut all: Vec<&Keypair> = vec![&self.payer];
-        all.extend(signers.iter().copied().filter(|k| k.pubkey() != self.payer.pubkey()));
+impl RpcChain {
+    /// Signs with `sign` (given a blockhash), sends and confirms, re-signing on expiry.
+    async fn send_signed(
+        &self,
+        sign: impl Fn(Hash) -> anyhow::Result<VersionedTransaction>,
+    ) -> anyhow::Result<TxOutcome> {
         let mut delay = Duration::from_millis(200);
         let mut attempt = 1;
         loop {
             let sent = match self.blockhash().await {
                 Ok((blockhash, last_valid_height)) => {
-                    let tx = Transaction::new_signed_with_payer(ixs, Some(&self.payer.pubkey()), &all, blockhash);
+                    let tx = sign(blockhash)?;
                     self.submit(&tx, true).await.map(|_| (tx, last_valid_height))
                 }
                 Err(e) => Err(e),
@@ -251,6 +236,64 @@ impl Chain for RpcChain {
             }
             attempt += 1;
         }
+    }
+}
+
+/// Whether a send error is about the transaction never reaching the program (worth retrying): the
+/// node did not know the blockhash yet, was behind, or could not be reached.
+fn is_transient(error: &ClientError) -> bool {
+    if matches!(error.get_transaction_error(), Some(TransactionError::BlockhashNotFound)) {
+        return true;
+    }
+    match error.kind() {
+        ClientErrorKind::Io(_) | ClientErrorKind::Reqwest(_) => true,
+        _ => {
+            let text = error.to_string();
+            text.contains("Blockhash not found") || text.contains("Node is behind")
+        }
+    }
+}
+
+impl Chain for RpcChain {
+    fn payer(&self) -> Pubkey {
+        self.payer.pubkey()
+    }
+
+    async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> anyhow::Result<TxOutcome> {
+        let mut all: Vec<&Keypair> = vec![&self.payer];
+        all.extend(signers.iter().copied().filter(|k| k.pubkey() != self.payer.pubkey()));
+        let payer = self.payer.pubkey();
+        self.send_signed(|blockhash| Ok(Transaction::new_signed_with_payer(ixs, Some(&payer), &all, blockhash).into()))
+            .await
+    }
+
+    async fn lookup_table(&mut self, addresses: &[Pubkey]) -> anyhow::Result<AddressLookupTableAccount> {
+        // A slot the chain remembers (the table's address is derived from it): a finalized one
+        // is an ancestor of every bank that processes the creation.
+        let recent_slot = self.rpc.get_slot_with_commitment(CommitmentConfig::finalized()).await?;
+        let payer = self.payer.pubkey();
+        let (key, txs) = lookup::table_instructions(&payer, &payer, recent_slot, addresses);
+        for ixs in txs {
+            self.send(&ixs, &[]).await?;
+        }
+        // It serves transactions from the slot after its last extension.
+        let extended = self.rpc.get_slot_with_commitment(CommitmentConfig::confirmed()).await?;
+        let mut stall = StallGuard::new();
+        while self.rpc.get_slot_with_commitment(CommitmentConfig::confirmed()).await? <= extended {
+            stall.observe(stall.height)?;
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+        Ok(AddressLookupTableAccount { key, addresses: addresses.to_vec() })
+    }
+
+    async fn send_v0(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        tables: &[AddressLookupTableAccount],
+    ) -> anyhow::Result<TxOutcome> {
+        let payer = self.payer.insecure_clone();
+        self.send_signed(|blockhash| lookup::v0_transaction(&payer, signers, ixs, tables, blockhash)).await
     }
 
     async fn account(&mut self, address: &Pubkey) -> anyhow::Result<Option<Account>> {

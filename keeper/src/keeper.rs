@@ -129,10 +129,27 @@ impl Keeper {
     ) -> Sent {
         let mut all = self.budget_instructions();
         all.extend_from_slice(ixs);
+        // A liquidation between two accounts of many markets does not fit a legacy transaction:
+        // its accounts go in a lookup table made for it, and it goes as a v0 transaction.
+        let table = if perp_client::lookup::fits_legacy(&chain.payer(), &all) {
+            None
+        } else {
+            match chain.lookup_table(&perp_client::lookup::table_addresses(&all)).await {
+                Ok(table) => Some(table),
+                Err(error) => {
+                    tracing::warn!(crank, error = %error, "lookup table not created");
+                    return Sent::Failed(error);
+                }
+            }
+        };
         let mut backoff = self.settings.retry_backoff;
         let mut attempt = 1;
         loop {
-            match chain.send(&all, signers).await {
+            let sent = match &table {
+                None => chain.send(&all, signers).await,
+                Some(table) => chain.send_v0(&all, signers, std::slice::from_ref(table)).await,
+            };
+            match sent {
                 Ok(outcome) => return Sent::Landed(outcome),
                 Err(error) => {
                     if let Some(code) = error_of(&error) {

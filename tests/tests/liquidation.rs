@@ -259,8 +259,8 @@ async fn a_liquidation_over_fifteen_markets_goes_in_a_v0_transaction_with_a_look
     let ix = liquidate_instruction(&mut net, &liquidator, &victim, &markets[0]).await;
     let ixs = [ix];
     assert!(!perp_client::lookup::fits_legacy(&payer, &ixs), "15 markets do not fit a legacy transaction");
-    let table = net.lookup_table(&perp_client::lookup::table_addresses(&ixs)).await.unwrap();
-    let outcome = net.send_v0(&ixs, &[&liquidator.owner], &[table]).await.expect("liquidate in a v0 transaction");
+    let table = net.create_lookup_table(&perp_client::lookup::table_addresses(&ixs)).await.unwrap();
+    let outcome = net.process_v0(&ixs, &[&liquidator.owner], &[table]).await.expect("liquidate in a v0 transaction");
     // On the SBF build it stays within the default 200,000 compute units (about 135,000).
     let prefix = format!("Program {} consumed ", perp::ID);
     let consumed = outcome.logs.iter().find_map(|l| l.strip_prefix(&prefix)?.split(' ').next()?.parse::<u64>().ok());

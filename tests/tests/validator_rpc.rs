@@ -64,6 +64,23 @@ async fn exchange_over_json_rpc() {
     assert_money_rules(&mut chain).await;
     order_placed_and_filled_over_rpc(&net, &mut chain).await;
     assert_money_rules(&mut chain).await;
+    v0_transaction_through_a_lookup_table(&net, &mut chain).await;
+    assert_money_rules(&mut chain).await;
+}
+
+/// The JSON-RPC backend creates and extends a lookup table, waits until it serves, and sends a v0
+/// transaction through it (what the keeper does for a liquidation over many markets): a deposit
+/// whose accounts come from the table lands with its event.
+async fn v0_transaction_through_a_lookup_table(net: &LocalValidator, chain: &mut RpcChain) {
+    let w = wallet(net, chain, 10 * USDC).await;
+    let owner = w.owner.pubkey();
+    chain.send(&[instructions::open_trader(&owner, &owner, 0)], &[&w.owner]).await.unwrap();
+    let ix = instructions::deposit(&owner, 0, &w.token_account, 10 * USDC);
+    let table = chain.lookup_table(&perp_client::lookup::table_addresses(std::slice::from_ref(&ix))).await.unwrap();
+    assert!(table.addresses.contains(&pda::vault()));
+    let out = chain.send_v0(&[ix], &[&w.owner], &[table]).await.expect("v0 deposit");
+    let deposited = events::decode::<CollateralDeposited>(&out.logs);
+    assert_eq!(deposited.last().map(|e| e.collateral_after), Some(10 * USDC));
 }
 
 async fn assert_money_rules(chain: &mut RpcChain) {

@@ -184,12 +184,18 @@ impl Localnet {
             tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, self.ctx.last_blockhash);
         }
         self.sent.insert(tx.signatures[0]);
+        // A node refuses a transaction over the packet size before any bank sees it; the bank
+        // alone would not, so the check is here, as the validator makes it.
+        let bytes = bincode::serialized_size(&tx).map_err(|_| BanksClientError::ClientError("unserializable"))?;
+        if bytes > lookup::MAX_TX_BYTES as u64 {
+            return Err(BanksClientError::ClientError("transaction too large: over 1,232 bytes"));
+        }
         self.execute(tx, &[]).await
     }
 
     /// Creates an address lookup table holding `addresses` (the payer is its authority) and moves
     /// to the next slot, from which it serves v0 transactions.
-    pub async fn lookup_table(&mut self, addresses: &[Pubkey]) -> anyhow::Result<AddressLookupTableAccount> {
+    pub async fn create_lookup_table(&mut self, addresses: &[Pubkey]) -> anyhow::Result<AddressLookupTableAccount> {
         let payer = self.ctx.payer.pubkey();
         // A slot the chain remembers (the table's address is derived from it): the newest in
         // the SlotHashes sysvar.
@@ -205,7 +211,7 @@ impl Localnet {
 
     /// Signs a v0 transaction of `ixs` loading accounts through `tables` with the payer and
     /// `signers`, and processes it (the bank's error, as `send`).
-    pub async fn send_v0(
+    pub async fn process_v0(
         &mut self,
         ixs: &[Instruction],
         signers: &[&Keypair],
@@ -292,19 +298,34 @@ impl Localnet {
     }
 }
 
+/// The bank's error as `Chain` reports it: a rejection carries the program's error.
+fn chain_error(error: BanksClientError) -> anyhow::Error {
+    match error {
+        BanksClientError::TransactionError(e) | BanksClientError::SimulationError { err: e, .. } => Rejected(e).into(),
+        e => e.into(),
+    }
+}
+
 impl Chain for Localnet {
     fn payer(&self) -> Pubkey {
         self.ctx.payer.pubkey()
     }
 
     async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> anyhow::Result<TxOutcome> {
-        match self.process(ixs, signers).await {
-            Ok(outcome) => Ok(outcome),
-            Err(BanksClientError::TransactionError(e)) | Err(BanksClientError::SimulationError { err: e, .. }) => {
-                Err(Rejected(e).into())
-            }
-            Err(e) => Err(e.into()),
-        }
+        self.process(ixs, signers).await.map_err(chain_error)
+    }
+
+    async fn lookup_table(&mut self, addresses: &[Pubkey]) -> anyhow::Result<AddressLookupTableAccount> {
+        self.create_lookup_table(addresses).await
+    }
+
+    async fn send_v0(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        tables: &[AddressLookupTableAccount],
+    ) -> anyhow::Result<TxOutcome> {
+        self.process_v0(ixs, signers, tables).await.map_err(chain_error)
     }
 
     async fn account(&mut self, address: &Pubkey) -> anyhow::Result<Option<Account>> {

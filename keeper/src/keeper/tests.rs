@@ -47,6 +47,22 @@ impl Chain for Scripted {
     async fn history(&mut self, _: &Pubkey, _: usize) -> anyhow::Result<Vec<perp_client::chain::HistoryEntry>> {
         Ok(Vec::new())
     }
+
+    async fn lookup_table(
+        &mut self,
+        addresses: &[Pubkey],
+    ) -> anyhow::Result<solana_sdk::message::AddressLookupTableAccount> {
+        Ok(solana_sdk::message::AddressLookupTableAccount { key: Pubkey::new_unique(), addresses: addresses.to_vec() })
+    }
+
+    async fn send_v0(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        _tables: &[solana_sdk::message::AddressLookupTableAccount],
+    ) -> anyhow::Result<TxOutcome> {
+        self.send(ixs, signers).await
+    }
 }
 
 fn keeper(settings: Settings) -> Keeper {
