@@ -242,25 +242,9 @@ async fn two_keepers_at_once_apply_nothing_twice() {
 /// lookup table and sends it as a v0 transaction (issue #18 item 3).
 #[tokio::test]
 async fn the_keeper_liquidates_across_fifteen_markets_in_a_v0_transaction() {
-    use perp::engine::orders::OrderSide::{Buy, Sell};
     use perp_tests::*;
-    let reg_t = |oracle| perp::MarketConfig { oracle, ..perp::engine::test_market::reg_t_config() };
     let mut net = localnet().await;
-    let mut markets = Vec::new();
-    for i in 0..15 {
-        markets.push(create_market(&mut net, default_layout(&format!("M{i}")), reg_t, 1_000).await);
-    }
-    let dealers = [funded_trader(&mut net, 100_000).await, funded_trader(&mut net, 100_000).await];
-    let victim = funded_trader(&mut net, 808).await;
-    let liquidator = funded_trader(&mut net, 100_000).await;
-    for (i, m) in markets.iter().enumerate() {
-        order(&mut net, &dealers[i / 8], m, limit(Sell, 1_000, 200, 1)).await.unwrap();
-        let who = if i < 8 { &victim } else { &liquidator };
-        order(&mut net, who, m, limit(Buy, 1_000, 200, 2)).await.unwrap();
-    }
-    for m in &markets[..8] {
-        move_price(&mut net, m, 650).await;
-    }
+    let (_, victim, liquidator) = fifteen_market_liquidation(&mut net).await;
     let keeper = Keeper { owner: liquidator.owner.insecure_clone(), ..placeholder() };
     let tracked = Tracked::discover(&mut net).await.unwrap();
     let run = cranks::run(&keeper, &mut net, &tracked, Crank::Liquidation).await.unwrap();

@@ -92,3 +92,29 @@ pub async fn settle_logs(net: &mut Localnet, wallet: &Wallet) -> TxOutcome {
     let markets: Vec<Pubkey> = margin_set(net, wallet, None).await.into_iter().map(|(m, _)| m).collect();
     Chain::send(net, &[instructions::settle_funding(&wallet.trader(), &markets)], &[]).await.expect("settle_funding")
 }
+
+/// The widest liquidation: 15 markets (Reg T margin), a victim long in the first 8 and liquidatable
+/// after a 35% drop there (equity 808 - 8 x 70 = 248 < 8 x 25% x 130 = 260), a liquidator long in
+/// the 7 others (it takes a seat in the market of the liquidation): the most distinct markets a
+/// liquidation loads. Returns the markets, the victim and the liquidator.
+pub async fn fifteen_market_liquidation(net: &mut Localnet) -> (Vec<TestMarket>, Wallet, Wallet) {
+    use crate::markets::{create_market, default_layout, funded_trader, limit, move_price, order};
+    use perp::engine::orders::OrderSide::{Buy, Sell};
+    let reg_t = |oracle| perp::MarketConfig { oracle, ..perp::engine::test_market::reg_t_config() };
+    let mut markets = Vec::new();
+    for i in 0..15 {
+        markets.push(create_market(net, default_layout(&format!("M{i}")), reg_t, 1_000).await);
+    }
+    let dealers = [funded_trader(net, 100_000).await, funded_trader(net, 100_000).await];
+    let victim = funded_trader(net, 808).await;
+    let liquidator = funded_trader(net, 100_000).await;
+    for (i, m) in markets.iter().enumerate() {
+        order(net, &dealers[i / 8], m, limit(Sell, 1_000, 200, 1)).await.unwrap();
+        let who = if i < 8 { &victim } else { &liquidator };
+        order(net, who, m, limit(Buy, 1_000, 200, 2)).await.unwrap();
+    }
+    for m in &markets[..8] {
+        move_price(net, m, 650).await;
+    }
+    (markets, victim, liquidator)
+}

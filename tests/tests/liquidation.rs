@@ -237,24 +237,7 @@ async fn a_20x_and_a_100x_market_side_by_side_cross_margined() {
 #[tokio::test]
 async fn a_liquidation_over_fifteen_markets_goes_in_a_v0_transaction_with_a_lookup_table() {
     let mut net = localnet().await;
-    let mut markets = Vec::new();
-    for i in 0..15 {
-        markets.push(create_market(&mut net, default_layout(&format!("M{i}")), reg_t, 1_000).await);
-    }
-    // The liquidated account trades the first 8 markets, the liquidator 7 others (and takes a
-    // seat in the market of the liquidation): the most distinct markets a liquidation loads.
-    let dealers = [funded_trader(&mut net, 100_000).await, funded_trader(&mut net, 100_000).await];
-    let victim = funded_trader(&mut net, 808).await;
-    let liquidator = funded_trader(&mut net, 100_000).await;
-    for (i, m) in markets.iter().enumerate() {
-        order(&mut net, &dealers[i / 8], m, limit(Sell, 1_000, 200, 1)).await.unwrap();
-        let who = if i < 8 { &victim } else { &liquidator };
-        order(&mut net, who, m, limit(Buy, 1_000, 200, 2)).await.unwrap();
-    }
-    // A 35% drop where the victim trades: equity 808 - 8 x 70 = 248 < 8 x 25% x 130 = 260.
-    for m in &markets[..8] {
-        move_price(&mut net, m, 650).await;
-    }
+    let (markets, victim, liquidator) = fifteen_market_liquidation(&mut net).await;
     let payer = net.ctx.payer.pubkey();
     let ix = liquidate_instruction(&mut net, &liquidator, &victim, &markets[0]).await;
     let ixs = [ix];
