@@ -18,13 +18,13 @@ use perp::events::OrderFilled;
 use perp::state::Trader;
 use perp::OrderParams;
 use perp_client::chain::{Chain, TxOutcome};
-use perp_client::{events, pda};
+use perp_client::{events, instructions, pda};
 use perp_localnet::localnet::Localnet;
 use perp_localnet::native;
 use perp_migrations::config::Config;
 use perp_tests::*;
 use solana_program_test::{processor, BanksClientError};
-use solana_sdk::instruction::{AccountMeta, Instruction};
+use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -77,10 +77,8 @@ async fn new_manager(net: &mut Localnet, tokens: u64) -> TestVault {
     TestVault { manager, keys }
 }
 
-fn build(accounts: impl ToAccountMetas, data: impl InstructionData, remaining: Vec<AccountMeta>) -> Instruction {
-    let mut metas = accounts.to_account_metas(None);
-    metas.extend(remaining);
-    Instruction { program_id: hedge_vault::ID, accounts: metas, data: data.data() }
+fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction { program_id: hedge_vault::ID, accounts: accounts.to_account_metas(None), data: data.data() }
 }
 
 fn initialize_vault(k: &Keys) -> Instruction {
@@ -92,7 +90,7 @@ fn initialize_vault(k: &Keys) -> Instruction {
         perp_program: perp::ID,
         system_program: anchor_lang::system_program::ID,
     };
-    build(accounts, hedge_vault::instruction::InitializeVault {}, vec![])
+    build(accounts, hedge_vault::instruction::InitializeVault {})
 }
 
 fn deposit(k: &Keys, amount: u64, markets: &[Pubkey]) -> Instruction {
@@ -106,13 +104,8 @@ fn deposit(k: &Keys, amount: u64, markets: &[Pubkey]) -> Instruction {
         token_program: anchor_spl::token::ID,
         perp_program: perp::ID,
     };
-    let remaining = markets.iter().map(|m| AccountMeta::new(*m, false)).collect();
-    build(accounts, hedge_vault::instruction::Deposit { amount }, remaining)
-}
-
-/// A margin set as remaining accounts: each market (writable) followed by its oracle.
-fn margin_metas(set: &[(Pubkey, Pubkey)]) -> Vec<AccountMeta> {
-    set.iter().flat_map(|(m, o)| [AccountMeta::new(*m, false), AccountMeta::new_readonly(*o, false)]).collect()
+    // Forwarded to perp as its own builders pass them (perp-client's remaining-account helpers).
+    instructions::with_markets(build(accounts, hedge_vault::instruction::Deposit { amount }), markets)
 }
 
 fn hedge(k: &Keys, market: &TestMarket, params: OrderParams, set: &[(Pubkey, Pubkey)]) -> Instruction {
@@ -128,7 +121,7 @@ fn hedge(k: &Keys, market: &TestMarket, params: OrderParams, set: &[(Pubkey, Pub
         token_program: anchor_spl::token::ID,
         perp_program: perp::ID,
     };
-    build(accounts, hedge_vault::instruction::Hedge { params }, margin_metas(set))
+    instructions::with_margin_set(build(accounts, hedge_vault::instruction::Hedge { params }), set)
 }
 
 fn withdraw(k: &Keys, destination: &Pubkey, amount: u64, set: &[(Pubkey, Pubkey)]) -> Instruction {
@@ -143,7 +136,7 @@ fn withdraw(k: &Keys, destination: &Pubkey, amount: u64, set: &[(Pubkey, Pubkey)
         token_program: anchor_spl::token::ID,
         perp_program: perp::ID,
     };
-    build(accounts, hedge_vault::instruction::Withdraw { amount }, margin_metas(set))
+    instructions::with_margin_set(build(accounts, hedge_vault::instruction::Withdraw { amount }), set)
 }
 
 async fn trader(net: &mut Localnet, address: &Pubkey) -> Trader {
