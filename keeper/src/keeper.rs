@@ -8,6 +8,7 @@ use perp::error::PerpError;
 use perp_client::chain::{error_of, Chain, Rejected, TxOutcome};
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_sdk::instruction::Instruction;
+use solana_sdk::message::AddressLookupTableAccount;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -57,6 +58,9 @@ pub struct Keeper {
     pub prices: std::sync::Mutex<Box<dyn PriceSource>>,
     pub settings: Settings,
     pub metrics: Arc<Metrics>,
+    /// Lookup tables this keeper created, reused by every transaction whose accounts one holds
+    /// (each costs rent: one per set of accounts, not one per transaction).
+    pub lookup_tables: std::sync::Mutex<Vec<AddressLookupTableAccount>>,
 }
 
 /// How one transaction of a crank ended.
@@ -117,6 +121,27 @@ impl Keeper {
         out
     }
 
+    /// A lookup table holding every one of `addresses`: one this keeper made before, or a new one.
+    async fn lookup_table(
+        &self,
+        chain: &mut impl Chain,
+        addresses: &[Pubkey],
+    ) -> anyhow::Result<AddressLookupTableAccount> {
+        let cached = self
+            .lookup_tables
+            .lock()
+            .ok()
+            .and_then(|tables| tables.iter().find(|t| addresses.iter().all(|a| t.addresses.contains(a))).cloned());
+        if let Some(table) = cached {
+            return Ok(table);
+        }
+        let table = chain.lookup_table(addresses).await?;
+        if let Ok(mut tables) = self.lookup_tables.lock() {
+            tables.push(table.clone());
+        }
+        Ok(table)
+    }
+
     /// Sends `ixs` for `crank` with the compute budget, retrying with backoff what failed before
     /// the program saw it. A program error in `already_done` is the race's loser: done.
     pub async fn send(
@@ -134,7 +159,7 @@ impl Keeper {
         let table = if perp_client::lookup::fits_legacy(&chain.payer(), &all) {
             None
         } else {
-            match chain.lookup_table(&perp_client::lookup::table_addresses(&all)).await {
+            match self.lookup_table(chain, &perp_client::lookup::table_addresses(&all)).await {
                 Ok(table) => Some(table),
                 Err(error) => {
                     tracing::warn!(crank, error = %error, "lookup table not created");

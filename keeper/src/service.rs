@@ -129,6 +129,7 @@ impl KeeperConfig {
             prices: std::sync::Mutex::new(prices),
             settings,
             metrics: Metrics::new(),
+            lookup_tables: Default::default(),
         };
         let markets = self
             .markets

@@ -142,6 +142,7 @@ fn placeholder() -> Keeper {
         prices: std::sync::Mutex::new(Box::new(FixedPrices::default())),
         settings: Settings::default(),
         metrics: Metrics::new(),
+        lookup_tables: Default::default(),
     }
 }
 
@@ -244,11 +245,18 @@ async fn two_keepers_at_once_apply_nothing_twice() {
 async fn the_keeper_liquidates_across_fifteen_markets_in_a_v0_transaction() {
     use perp_tests::*;
     let mut net = localnet().await;
-    let (_, victim, liquidator) = fifteen_market_liquidation(&mut net).await;
+    let (markets, victim, liquidator) = fifteen_market_liquidation(&mut net).await;
     let keeper = Keeper { owner: liquidator.owner.insecure_clone(), ..placeholder() };
     let tracked = Tracked::discover(&mut net).await.unwrap();
     let run = cranks::run(&keeper, &mut net, &tracked, Crank::Liquidation).await.unwrap();
     let liquidated: Vec<Liquidated> = run.landed.iter().flat_map(|o| events::decode::<Liquidated>(&o.logs)).collect();
     assert!(liquidated.iter().any(|e| e.liquidated == victim.trader() && e.base_lots > 0), "{:?}", run.stats);
     assert_money_rules(&mut net).await;
+    // The table is kept: the next transaction over the same accounts (another liquidation,
+    // landed or refused by the program) reuses it, no new rent.
+    assert_eq!(keeper.lookup_tables.lock().unwrap().len(), 1);
+    let next = liquidate_instruction(&mut net, &liquidator, &victim, &markets[1]).await;
+    let sent = keeper.send(&mut net, "liquidation", &[next], &[&keeper.owner], &[]).await;
+    assert!(!matches!(sent, perp_keeper::keeper::Sent::Failed(_)), "{sent:?}");
+    assert_eq!(keeper.lookup_tables.lock().unwrap().len(), 1, "reused, not created again");
 }

@@ -115,6 +115,7 @@ async fn the_keeper_over_json_rpc() {
         prices: std::sync::Mutex::new(Box::new(prices.clone())),
         settings: Settings { compute_unit_limit: Some(600_000), priority_fee: 1, ..Settings::default() },
         metrics: Metrics::new(),
+        lookup_tables: Default::default(),
     };
     let tracked = Tracked::discover(&mut chain).await.unwrap();
     let run = cranks::run(&keeper, &mut chain, &tracked, Crank::Liquidation).await.unwrap();

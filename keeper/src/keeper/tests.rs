@@ -73,6 +73,7 @@ fn keeper(settings: Settings) -> Keeper {
         prices: std::sync::Mutex::new(Box::new(FixedPrices::default())),
         settings,
         metrics: Metrics::new(),
+        lookup_tables: Default::default(),
     }
 }
 

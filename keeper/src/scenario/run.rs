@@ -191,6 +191,7 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
             prices: std::sync::Mutex::new(Box::new(prices.clone())),
             settings: Settings { funding_sample_secs: 1, ..Settings::default() },
             metrics: Metrics::new(),
+            lookup_tables: Default::default(),
         };
         let mut runner = Runner {
             chain,
