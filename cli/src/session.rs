@@ -78,6 +78,10 @@ impl<C: Chain> Session<'_, C> {
         let Some(account) = self.chain.account(&address).await? else { return Ok(None) };
         let trader = Trader::try_deserialize(&mut account.data.as_slice())
             .map_err(|e| anyhow::anyhow!("trader account {address}: {e}"))?;
+        // As the program will see it on its next touch: its share of socialized losses charged.
+        let ledger = self.exchange().await?.ledger;
+        let trader = perp::engine::collateral::with_socialized_loss(&ledger, &trader)
+            .map_err(|e| anyhow::anyhow!("trader account {address}: {e}"))?;
         Ok(Some(trader))
     }
 

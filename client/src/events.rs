@@ -112,6 +112,8 @@ named_events!(
     AdlApplied,
     AdlEventRecorded,
     BankruptcyResolved,
+    InsurancePositionSwept,
+    SocializedLossCharged,
 );
 
 /// Every event of the program in `logs`, in order, each named (a test checks `EVENT_NAMES` against

@@ -7,11 +7,12 @@ use anchor_lang::{AnchorDeserialize, Discriminator};
 use anchor_spl::token::spl_token;
 use perp::engine::account::{account_risk, market_cash};
 use perp::engine::adl::insurance_pending_funding;
+use perp::engine::collateral::with_socialized_loss;
 use perp::engine::funding::pending_funding;
 use perp::error::PerpError;
 use perp::events::{
     BankruptcyResolved, CollateralDeposited, CollateralWithdrawn, FeesToInsurance, FundingApplied, InsuranceDeposited,
-    Liquidated, OrderFilled,
+    InsurancePositionSwept, Liquidated, OrderFilled, SocializedLossCharged,
 };
 use perp::state::{Exchange, MarketView, Trader};
 use solana_sdk::pubkey::Pubkey;
@@ -106,7 +107,9 @@ pub fn check(books: &mut Books) -> Result<Verdict, PerpError> {
         }
         markets_cash += i128::from(market_cash(&h)?);
     }
-    let books_total = i128::from(ledger.total_collateral) + i128::from(ledger.fee_pool) + markets_cash;
+    // Socialized losses not yet charged are still in the accounts' collateral, not in the vault.
+    let books_total = i128::from(ledger.total_collateral) + i128::from(ledger.fee_pool) + markets_cash
+        - i128::from(ledger.socialized_loss_due);
     if i128::from(books.vault) != books_total {
         v.conservation = false;
         v.details.push(format!("vault holds {}, the books {books_total}", books.vault));
@@ -120,7 +123,8 @@ pub fn check(books: &mut Books) -> Result<Verdict, PerpError> {
         books.markets.iter_mut().map(|m| Ok((m.address, m.view()?))).collect::<Result<_, PerpError>>()?;
     let (mut withdrawable, mut deficits) = (0u128, 0u128);
     for (address, trader) in &books.traders {
-        let risk = account_risk(trader, &views)?;
+        // As the program will see the account on its next touch: its share of losses charged.
+        let risk = account_risk(&with_socialized_loss(&ledger, trader)?, &views)?;
         withdrawable += u128::from(risk.withdrawable()?);
         if risk.equity < 0 {
             v.bankrupt.push(*address);
@@ -188,6 +192,11 @@ pub struct Flows {
     pub funding_dust: u128,
     pub swept_to_insurance: i128,
     pub insurance_paid: u128,
+    /// Losses no position could bear: what the fee pool paid, what was socialized, and what
+    /// the accounts were charged of it so far.
+    pub fee_pool_losses: u128,
+    pub socialized: u128,
+    pub socialized_charged: u128,
     pub transactions: u64,
 }
 
@@ -225,8 +234,15 @@ impl Flows {
             } else if let Some(e) = decode::<FundingApplied>(&bytes) {
                 self.funding_dust += u128::from(e.dust_to_insurance);
             } else if let Some(e) = decode::<BankruptcyResolved>(&bytes) {
-                self.swept_to_insurance += i128::from(e.insurance_swept);
                 self.insurance_paid += u128::from(e.insurance_paid);
+                self.fee_pool_losses += u128::from(e.fee_pool_paid);
+                self.socialized += u128::from(e.socialized);
+            } else if let Some(e) = decode::<InsurancePositionSwept>(&bytes) {
+                self.swept_to_insurance += i128::from(e.to_fund);
+                self.fee_pool_losses += u128::from(e.fee_pool_paid);
+                self.socialized += u128::from(e.socialized);
+            } else if let Some(e) = decode::<SocializedLossCharged>(&bytes) {
+                self.socialized_charged += u128::from(e.amount);
             }
         }
     }
@@ -258,12 +274,21 @@ impl Flows {
                 self.insurance_contributed
             ));
         }
-        // The fee pool is the fills' fees less the share that went to the insurance fund.
-        let pool = self.fees as i128 - self.fees_to_insurance as i128;
+        // The fee pool is the fills' fees less the share that went to the insurance fund and
+        // what it paid of losses no position could bear.
+        let pool = self.fees as i128 - self.fees_to_insurance as i128 - self.fee_pool_losses as i128;
         if pool != i128::from(ledger.fee_pool) {
             out.push(format!(
-                "fills' fees {} - to insurance {} = {pool}, the fee pool is {}",
-                self.fees, self.fees_to_insurance, ledger.fee_pool
+                "fills' fees {} - to insurance {} - losses {} = {pool}, the fee pool is {}",
+                self.fees, self.fees_to_insurance, self.fee_pool_losses, ledger.fee_pool
+            ));
+        }
+        // Socialized losses: what is still due is what was socialized less what was charged.
+        let due = self.socialized as i128 - self.socialized_charged as i128;
+        if due != i128::from(ledger.socialized_loss_due) {
+            out.push(format!(
+                "socialized {} - charged {} = {due}, the ledger says {} is due",
+                self.socialized, self.socialized_charged, ledger.socialized_loss_due
             ));
         }
         // The insurance vault is the fund, recomputed from its events.

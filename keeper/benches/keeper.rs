@@ -66,6 +66,7 @@ fn synthetic(accounts: usize) -> Synthetic {
             sub_account_id: 0,
             bump: 255,
             collateral: 10_000_000_000,
+            loss_index: 0,
             markets: slots,
         };
         let mut data = Vec::new();

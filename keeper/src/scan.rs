@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use anchor_lang::AccountDeserialize;
 use perp::engine::account::{account_risk, AccountRisk};
 use perp::engine::adl::pending_adl;
+use perp::engine::collateral::with_socialized_loss;
 use perp::error::PerpError;
 use perp::state::oracle::refresh_oracle_price;
 use perp::state::{Exchange, MarketHeader, MarketView, Trader};
@@ -129,6 +130,9 @@ impl Snapshot {
         for (address, account) in tracked.traders.iter().zip(trader_accounts) {
             let Some(account) = account else { continue };
             let trader = Trader::try_deserialize(&mut account.data.as_slice())
+                .map_err(|e| anyhow::anyhow!("trader {address}: {e}"))?;
+            // As the program will see it on its next touch: its share of socialized losses charged.
+            let trader = with_socialized_loss(&exchange.ledger, &trader)
                 .map_err(|e| anyhow::anyhow!("trader {address}: {e}"))?;
             traders.push((*address, trader));
         }

@@ -197,6 +197,9 @@ pub async fn withdraw(net: &mut Localnet, wallet: &Wallet, amount: u64) -> Resul
 /// The trader's margin figures computed off chain with the program's engine.
 pub async fn risk(net: &mut Localnet, wallet: &Wallet) -> perp::engine::account::AccountRisk {
     let trader: Trader = net.trader(&wallet.owner.pubkey(), wallet.sub_account_id).await.unwrap().expect("trader");
+    // As the program will see it on its next touch: its share of socialized losses charged.
+    let ledger = net.exchange().await.unwrap().ledger;
+    let trader = perp::engine::collateral::with_socialized_loss(&ledger, &trader).unwrap();
     let mut datas = Vec::new();
     for slot in trader.active_markets() {
         datas.push(market_data(net, &slot.market).await);

@@ -4,7 +4,7 @@
 //! rules are checked after every step.
 use perp::engine::orders::OrderSide::*;
 use perp::error::PerpError;
-use perp::events::{AdlApplied, AdlEventRecorded, BankruptcyResolved, Liquidated};
+use perp::events::{AdlApplied, AdlEventRecorded, BankruptcyResolved, Liquidated, SocializedLossCharged};
 use perp::MarketConfig;
 use perp_client::events;
 use perp_tests::*;
@@ -272,5 +272,63 @@ async fn pro_rata_on_chain_and_funding_on_the_reduced_size_for_untouched_seats()
     assert_eq!(results[0], results[1], "the hedged maker and the gambler lose the same");
     let header = header(&mut net, &btc.address).await;
     assert_eq!(header.insurance.base_lots, 0, "f = 1/2 of 1,000 is exact: no dust");
+    assert_money_rules(&mut net).await;
+}
+
+/// The waterfall's last step, on the validator. A 30% gap, and the bankrupt short's whole
+/// opposite side is a newcomer that bought the long's BTC at the oracle with 10x: ADL at the
+/// short's bankruptcy price takes 19,999 of its 13,500. Resolved in turn (the fund is empty and
+/// it has no position left), its 6,499 deficit is written off: the fee pool first (empty here),
+/// then every account's collateral pro rata, each charged on its next touch. Nobody is left below
+/// zero, and what every account can withdraw is in the vault (checked after every step).
+#[tokio::test]
+async fn a_deficit_beyond_the_opposite_sides_equity_is_socialized_over_all_collateral() {
+    let mut net = localnet_with_insurance(0).await;
+    let btc = create_market(&mut net, default_layout("BTC-PERP"), no_fees, 100_000).await;
+    let long = funded_trader(&mut net, 25_001).await;
+    let short = funded_trader(&mut net, 10_001).await;
+    let newcomer = funded_trader(&mut net, 13_500).await;
+    let bystander = funded_trader(&mut net, 10_000).await;
+    order(&mut net, &short, &btc, limit(Sell, 100_000, 1_000, 1)).await.unwrap();
+    order(&mut net, &long, &btc, limit(Buy, 100_000, 1_000, 2)).await.unwrap();
+    move_price(&mut net, &btc, 130_000).await;
+    order(&mut net, &long, &btc, limit(Sell, 130_000, 1_000, 3)).await.unwrap();
+    order(&mut net, &newcomer, &btc, limit(Buy, 130_000, 1_000, 4)).await.unwrap();
+    assert_money_rules(&mut net).await;
+
+    let outcome = resolve_bankruptcy_logs(&mut net, &short).await;
+    let resolved = &events::decode::<BankruptcyResolved>(&outcome.logs)[0];
+    assert_eq!((resolved.uncovered, resolved.written_off), (19_999 * QUOTE, 0));
+    assert_eq!(risk(&mut net, &newcomer).await.equity, -6_499 * QUOTE as i64, "lost 19,999 of 13,500");
+    assert_money_rules(&mut net).await;
+
+    let outcome = resolve_bankruptcy_logs(&mut net, &newcomer).await;
+    let resolved = &events::decode::<BankruptcyResolved>(&outcome.logs)[0];
+    assert_eq!((resolved.deficit, resolved.insurance_paid, resolved.uncovered), (6_499 * QUOTE, 0, 6_499 * QUOTE));
+    assert_eq!((resolved.written_off, resolved.fee_pool_paid, resolved.socialized), (6_499 * QUOTE, 0, 6_499 * QUOTE));
+    assert_eq!((resolved.unplaced, resolved.equity_after), (0, 0));
+    let ledger = net.exchange().await.unwrap().ledger;
+    assert_eq!((ledger.socialized_losses, ledger.socialized_loss_due), (6_499 * QUOTE, 6_499 * QUOTE));
+    assert_eq!(ledger.total_collateral, 35_000 * QUOTE, "the long's 25,000 and the bystander's 10,000");
+    assert_money_rules(&mut net).await;
+
+    // The bystander's views count its share before it is charged: 6,499 x 10,000 / 35,000,
+    // rounded up; its next touch charges exactly that.
+    let share = 1_856_857_143;
+    assert_eq!(risk(&mut net, &bystander).await.collateral, 10_000 * QUOTE - share);
+    let outcome = settle_logs(&mut net, &bystander).await;
+    let charged = &events::decode::<SocializedLossCharged>(&outcome.logs)[0];
+    assert_eq!((charged.amount, charged.collateral_after), (share, 10_000 * QUOTE - share));
+    assert_money_rules(&mut net).await;
+    // The long pays the rest (its rounded-up share, less the unit the bystander's took).
+    let outcome = settle_logs(&mut net, &long).await;
+    let charged = &events::decode::<SocializedLossCharged>(&outcome.logs)[0];
+    assert_eq!(charged.amount, 6_499 * QUOTE - share);
+    let ledger = net.exchange().await.unwrap().ledger;
+    assert_eq!(ledger.socialized_loss_due, 0);
+    // A second touch charges nothing; the bystander can take everything it has left.
+    let outcome = settle_logs(&mut net, &bystander).await;
+    assert!(events::decode::<SocializedLossCharged>(&outcome.logs).is_empty());
+    withdraw(&mut net, &bystander, 10_000 * QUOTE - share).await.unwrap();
     assert_money_rules(&mut net).await;
 }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use anchor_lang::{AnchorDeserialize, Discriminator};
 use perp::engine::account::account_risk;
 use perp::engine::adl::effective_seat;
+use perp::engine::collateral::with_socialized_loss;
 use perp::engine::funding::pending_funding;
 use perp::events::{AdlApplied, AdlEventRecorded, BankruptcyResolved, FundingApplied, Liquidated, OrderFilled};
 use perp::math::{BASE_PRECISION, QUOTE_PRECISION};
@@ -115,6 +116,15 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
                     out.push(json!({
                         "type": "insurance_draw", "step": step, "trader": trader,
                         "amount": text(units::quote_u(e.insurance_paid)),
+                    }));
+                }
+                if e.written_off > 0 {
+                    out.push(json!({
+                        "type": "write_off", "step": step, "trader": trader,
+                        "amount": text(units::quote_u(e.written_off)),
+                        "fee_pool_paid": text(units::quote_u(e.fee_pool_paid)),
+                        "socialized": text(units::quote_u(e.socialized)),
+                        "unplaced": text(units::quote_u(e.unplaced)),
                     }));
                 }
             } else if let Some(e) = decode::<AdlEventRecorded>(&bytes) {
@@ -313,6 +323,8 @@ impl<'a, C: ScenarioChain> Runner<'a, C> {
         let Some((_, trader)) = snapshot.traders.iter().find(|(k, _)| k == account).cloned() else {
             return Ok(json!({ "collateral": "0", "equity": "0", "free_collateral": "0", "positions": [] }));
         };
+        // As the program will see it on its next touch: its share of socialized losses charged.
+        let trader = with_socialized_loss(&snapshot.exchange.ledger, &trader).or_perp()?;
         let risk = {
             let views: Vec<(Pubkey, MarketView)> =
                 snapshot.markets.iter_mut().map(|m| Ok((m.address, m.view()?))).collect::<Result<_, _>>().or_perp()?;

@@ -336,8 +336,43 @@ pub struct BankruptcyResolved {
     pub uncovered: u64,
     /// The insurance positions' results swept into (> 0) or out of the fund first.
     pub insurance_swept: i64,
+    /// What no position could bear after the fund and ADL (the waterfall's last step): paid by
+    /// the fee pool first, the rest socialized over every account's collateral (the loss index
+    /// rose to `loss_index_after`); `unplaced`: beyond both, left on the account.
+    pub written_off: u64,
+    pub fee_pool_paid: u64,
+    pub socialized: u64,
+    pub unplaced: u64,
+    pub loss_index_after: u64,
     pub equity_after: i64,
     pub insurance_fund_after: u64,
+}
+
+/// A market's insurance position's results swept: gains into the insurance fund (`to_fund` > 0)
+/// or a loss out of it (< 0). The part of a loss the fund could not pay (its position holds the
+/// lots ADL rounding left, which later events can close at a loss) is placed by the waterfall's
+/// last step: the fee pool first, then every account's collateral pro rata; `unplaced` stays on
+/// the insurance position.
+#[event]
+#[derive(Debug)]
+pub struct InsurancePositionSwept {
+    pub market: Pubkey,
+    pub to_fund: i64,
+    pub fee_pool_paid: u64,
+    pub socialized: u64,
+    pub unplaced: u64,
+    pub loss_index_after: u64,
+    pub insurance_fund_after: u64,
+}
+
+/// A trader account paid its share of socialized losses (charged on its first touch after them).
+#[event]
+#[derive(Debug)]
+pub struct SocializedLossCharged {
+    pub trader: Pubkey,
+    pub amount: u64,
+    pub collateral_after: u64,
+    pub loss_index: u64,
 }
 
 // Events built from the engine's records, in one place: handlers emit, they do not assemble.
@@ -521,16 +556,21 @@ impl BankruptcyResolved {
     pub fn from_outcome(
         trader: Pubkey,
         out: &crate::engine::bankruptcy::BankruptcyOutcome,
-        insurance_fund_after: u64,
+        ledger: &crate::state::Ledger,
     ) -> Self {
         Self {
             trader,
             deficit: out.deficit,
             insurance_paid: out.insurance_paid,
             uncovered: out.uncovered,
-            insurance_swept: out.insurance_swept,
+            insurance_swept: out.insurance_swept.net,
+            written_off: out.written_off,
+            fee_pool_paid: out.placement.fee_pool_paid,
+            socialized: out.placement.socialized,
+            unplaced: out.placement.unplaced,
+            loss_index_after: ledger.loss_index,
             equity_after: out.equity_after,
-            insurance_fund_after,
+            insurance_fund_after: ledger.insurance_fund,
         }
     }
 }

@@ -3,6 +3,7 @@
 use anchor_lang::prelude::Pubkey;
 
 use crate::engine::adl::{apply_adl, effective_seat, AdlApplied};
+use crate::engine::collateral::charge_socialized_loss;
 use crate::engine::funding::{pending_funding, settle_seat_funding};
 use crate::engine::orders::CancelRecord;
 use crate::error::{PerpError, PerpResult};
@@ -171,14 +172,46 @@ pub struct SettleRecord {
     pub released_deposit: Option<u64>,
 }
 
-/// Settles the trader's seat in each of `markets` into its collateral (and the ledger), and
-/// releases seats that are flat, orderless and settled.
+/// A trader account's share of socialized losses, charged on its touch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LossCharge {
+    pub amount: u64,
+    pub collateral_after: u64,
+    pub loss_index: u64,
+}
+
+/// What settling a trader account did: its share of socialized losses charged first, then each
+/// of its seats.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Settled {
+    /// Boxed: rare, and the SBF stack frame is 4 KiB.
+    pub charge: Option<Box<LossCharge>>,
+    pub seats: Vec<SettleRecord>,
+}
+
+impl Settled {
+    /// This settlement followed by `later` (of the same account, in the same instruction).
+    pub fn extend(&mut self, later: Settled) {
+        if self.charge.is_none() {
+            self.charge = later.charge;
+        }
+        self.seats.extend(later.seats);
+    }
+}
+
+/// Charges the trader its pending share of socialized losses, settles its seat in each of
+/// `markets` into its collateral (and the ledger), and releases seats that are flat, orderless
+/// and settled. Every instruction that touches a trader account starts here.
 pub fn settle_trader(
     trader: &mut Trader,
     trader_key: &Pubkey,
     ledger: &mut Ledger,
     markets: &mut [(Pubkey, MarketView)],
-) -> PerpResult<Vec<SettleRecord>> {
+) -> PerpResult<Settled> {
+    let charged = charge_socialized_loss(ledger, trader)?;
+    let charge = (charged > 0).then(|| {
+        Box::new(LossCharge { amount: charged, collateral_after: trader.collateral, loss_index: trader.loss_index })
+    });
     let mut records = Vec::with_capacity(markets.len());
     for (key, view) in markets.iter_mut() {
         let Some(index) = trader.seat_in(key) else { continue };
@@ -215,7 +248,7 @@ pub fn settle_trader(
             released_deposit,
         });
     }
-    Ok(records)
+    Ok(Settled { charge, seats: records })
 }
 
 /// The trader's margin over `markets` (each at its cached oracle price).

@@ -6,9 +6,9 @@
 //! makes the whole opposite side give up the same fraction at that price (`engine::adl`).
 use anchor_lang::prelude::Pubkey;
 
-use crate::engine::account::{account_risk, settle_trader, SettleRecord};
+use crate::engine::account::{account_risk, settle_trader, Settled};
 use crate::engine::adl::{close_into_insurance, settle_insurance_funding, BankruptClose};
-use crate::engine::collateral::{credit_insurance, draw_insurance, InsuranceSource};
+use crate::engine::collateral::{credit_insurance, draw_insurance, place_loss, InsuranceSource, LossPlacement};
 use crate::engine::orders::{cancel_all, CancelReason, CancelRecord};
 use crate::error::{PerpError, PerpResult};
 use crate::math::fixed::{mul_div_u64, Rounding};
@@ -29,14 +29,18 @@ pub struct MarketResolution {
 /// What a bankruptcy resolution did.
 #[derive(Debug, Default)]
 pub struct BankruptcyOutcome {
-    pub settled: Vec<SettleRecord>,
+    pub settled: Settled,
     /// The deficit (-equity), what the insurance fund paid, and what ADL bore.
     pub deficit: u64,
     pub insurance_paid: u64,
     pub uncovered: u64,
     pub markets: Vec<MarketResolution>,
-    /// The insurance positions' net realized PnL and funding swept into (> 0) or out of the fund.
-    pub insurance_swept: i64,
+    /// The insurance positions' results swept into (> 0) or out of the fund, before and after.
+    pub insurance_swept: InsuranceSweep,
+    /// What no position could bear (an opposite side whose equity fell short of the deficit it
+    /// took, or a short whose bankruptcy price would be below zero), and where it went.
+    pub written_off: u64,
+    pub placement: LossPlacement,
     pub equity_after: i64,
 }
 
@@ -83,8 +87,42 @@ pub fn resolve_bankruptcy(
         deleverage(trader, markets, out.uncovered, &mut out.markets)?;
     }
     out.settled.extend(settle_trader(trader, trader_key, ledger, markets)?);
+    let after = account_risk(trader, markets)?.equity;
+    if after < 0 {
+        out.written_off = after.unsigned_abs();
+        out.placement = write_off(trader, ledger, markets, out.written_off)?;
+    }
     out.equity_after = account_risk(trader, markets)?.equity;
+    // The close may have realized a result on the insurance position's own lots.
+    out.insurance_swept.extend(sweep_insurance_positions(ledger, markets)?)?;
     Ok(out)
+}
+
+/// The waterfall's last step. After the fund and ADL the account has no positions; equity below
+/// zero now is a loss no position could bear: `engine::collateral::place_loss` places it (the
+/// fee pool, then every account's collateral pro rata), and the account's unsettled losses are
+/// cleared by what was placed, leaving it at zero equity.
+fn write_off(
+    trader: &Trader,
+    ledger: &mut Ledger,
+    markets: &mut [(Pubkey, MarketView)],
+    amount: u64,
+) -> PerpResult<LossPlacement> {
+    let placement = place_loss(ledger, amount)?;
+    let mut left = amount.safe_sub(placement.unplaced)?;
+    for (key, view) in markets.iter_mut() {
+        let Some(index) = trader.seat_in(key) else { continue };
+        let seat = view.seat_mut(index)?;
+        if left == 0 || seat.unsettled_quote >= 0 {
+            continue;
+        }
+        let cleared: i64 = cast(left.min(seat.unsettled_quote.unsigned_abs()))?;
+        seat.unsettled_quote = seat.unsettled_quote.safe_add(cleared)?;
+        view.header.sum_unsettled_quote = view.header.sum_unsettled_quote.safe_add(cleared)?;
+        left = left.safe_sub(cleared.unsigned_abs())?;
+    }
+    crate::validate!(left == 0, PerpError::MathOverflow, "write-off of {} left {} without a seat loss", amount, left);
+    Ok(placement)
 }
 
 /// Closes every position of the account at its bankruptcy price: positions at a loss share
@@ -153,27 +191,68 @@ fn deleverage(
     Ok(())
 }
 
+/// One market's insurance position swept.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepRecord {
+    pub market: Pubkey,
+    /// Into the fund (> 0: its gains) or out of it (< 0: the part of a loss the fund paid).
+    pub to_fund: i64,
+    /// The part of a loss the fund could not pay, and where it went.
+    pub placement: LossPlacement,
+}
+
+/// What sweeping the insurance positions did.
+#[derive(Debug, Default)]
+pub struct InsuranceSweep {
+    /// Net amount moved between the vaults (> 0: into the insurance fund).
+    pub net: i64,
+    /// The markets where something moved.
+    pub records: Vec<SweepRecord>,
+}
+
+impl InsuranceSweep {
+    fn extend(&mut self, other: InsuranceSweep) -> PerpResult<()> {
+        self.net = self.net.safe_add(other.net)?;
+        self.records.extend(other.records);
+        Ok(())
+    }
+}
+
 /// Moves each market's insurance position's realized PnL and funding (settled first) into the
-/// fund, or out of it for a loss (as far as the fund goes). Returns the net amount (> 0: in).
-pub fn sweep_insurance_positions(ledger: &mut Ledger, markets: &mut [(Pubkey, MarketView)]) -> PerpResult<i64> {
-    let mut net: i64 = 0;
-    for (_, view) in markets.iter_mut() {
+/// fund, or out of it for a loss. A loss the fund cannot pay (its positions hold the lots ADL
+/// rounding left, which later events can close at a loss) is placed by the waterfall's last step
+/// (`place_loss`), as a trader's is: the insurance position keeps only what could not be placed.
+pub fn sweep_insurance_positions(
+    ledger: &mut Ledger,
+    markets: &mut [(Pubkey, MarketView)],
+) -> PerpResult<InsuranceSweep> {
+    let mut out = InsuranceSweep::default();
+    for (key, view) in markets.iter_mut() {
         let header = &mut *view.header;
         settle_insurance_funding(header)?;
         let unsettled = header.insurance.unsettled_quote;
-        let moved = if unsettled >= 0 {
+        let mut record = SweepRecord { market: *key, ..SweepRecord::default() };
+        let settled = if unsettled >= 0 {
             credit_insurance(ledger, InsuranceSource::Positions, unsettled.unsigned_abs())?;
+            record.to_fund = unsettled;
             unsettled
         } else {
-            let paid = unsettled.unsigned_abs().min(ledger.insurance_fund);
+            let loss = unsettled.unsigned_abs();
+            let paid = loss.min(ledger.insurance_fund);
             draw_insurance(ledger, paid)?;
+            record.placement = place_loss(ledger, loss.safe_sub(paid)?)?;
             let paid_signed: i64 = cast(paid)?;
-            paid_signed.checked_neg().ok_or(PerpError::MathOverflow)?
+            record.to_fund = paid_signed.checked_neg().ok_or(PerpError::MathOverflow)?;
+            let covered: i64 = cast(loss.safe_sub(record.placement.unplaced)?)?;
+            covered.checked_neg().ok_or(PerpError::MathOverflow)?
         };
-        header.insurance.unsettled_quote = unsettled.safe_sub(moved)?;
-        net = net.safe_add(moved)?;
+        header.insurance.unsettled_quote = unsettled.safe_sub(settled)?;
+        out.net = out.net.safe_add(record.to_fund)?;
+        if settled != 0 {
+            out.records.push(record);
+        }
     }
-    Ok(net)
+    Ok(out)
 }
 
 #[cfg(test)]

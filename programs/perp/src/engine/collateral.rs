@@ -89,5 +89,90 @@ pub fn draw_insurance(ledger: &mut Ledger, amount: u64) -> PerpResult<()> {
     Ok(())
 }
 
+/// Scale of `Ledger::loss_index`: socialized loss per unit of collateral, in units of 1e-12.
+pub const LOSS_INDEX_SCALE: u64 = 1_000_000_000_000;
+
+/// Where a loss no position could bear went (the waterfall's last step).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LossPlacement {
+    /// Paid by the exchange's fee pool (its own revenue), first.
+    pub fee_pool_paid: u64,
+    /// Charged to every trader account's collateral in proportion to it.
+    pub socialized: u64,
+    /// Beyond the fee pool and all collateral: left on the account it arose in.
+    pub unplaced: u64,
+}
+
+/// Places `amount`, a loss no position could bear: the fee pool pays first; the rest is charged
+/// to all collateral pro rata: the loss index rises by `rest / total collateral` (rounded up,
+/// against the traders) and each account pays its share on its next touch
+/// (`charge_socialized_loss`), in all exactly `rest`. What exceeds all collateral stays unplaced.
+pub fn place_loss(ledger: &mut Ledger, amount: u64) -> PerpResult<LossPlacement> {
+    let fee_pool_paid = amount.min(ledger.fee_pool);
+    let rest = amount.safe_sub(fee_pool_paid)?;
+    // Collateral not already owed to earlier socialized losses is what can bear this one.
+    let available = ledger.total_collateral.saturating_sub(ledger.socialized_loss_due);
+    let socialized = rest.min(available);
+    let step = if socialized == 0 {
+        0
+    } else {
+        crate::math::fixed::mul_div_u64(socialized, LOSS_INDEX_SCALE, available, crate::math::fixed::Rounding::Up)?
+    };
+    let placed = LossPlacement { fee_pool_paid, socialized, unplaced: rest.safe_sub(socialized)? };
+    let fee_pool = ledger.fee_pool.safe_sub(fee_pool_paid)?;
+    let fee_pool_losses = ledger.fee_pool_losses.safe_add(fee_pool_paid)?;
+    let socialized_losses = ledger.socialized_losses.safe_add(socialized)?;
+    let due = ledger.socialized_loss_due.safe_add(socialized)?;
+    let index = ledger.loss_index.safe_add(step)?;
+    ledger.fee_pool = fee_pool;
+    ledger.fee_pool_losses = fee_pool_losses;
+    ledger.socialized_losses = socialized_losses;
+    ledger.socialized_loss_due = due;
+    ledger.loss_index = index;
+    Ok(placed)
+}
+
+/// The trader's share of socialized losses it has not paid yet: its collateral times the rise of
+/// the loss index since its last charge (rounded up), at most its collateral and what is still
+/// due. Views read accounts through this; the program charges it on every touch.
+pub fn pending_socialized_loss(ledger: &Ledger, trader: &Trader) -> PerpResult<u64> {
+    let rise = ledger.loss_index.safe_sub(trader.loss_index)?;
+    if rise == 0 || trader.collateral == 0 {
+        return Ok(0);
+    }
+    let share = crate::math::fixed::mul_div_u64(
+        trader.collateral,
+        rise.min(LOSS_INDEX_SCALE),
+        LOSS_INDEX_SCALE,
+        crate::math::fixed::Rounding::Up,
+    )?;
+    Ok(share.min(trader.collateral).min(ledger.socialized_loss_due))
+}
+
+/// Charges the trader its pending share of socialized losses (before anything else touches its
+/// collateral). Returns the amount charged.
+pub fn charge_socialized_loss(ledger: &mut Ledger, trader: &mut Trader) -> PerpResult<u64> {
+    let share = pending_socialized_loss(ledger, trader)?;
+    if share > 0 {
+        let collateral = trader.collateral.safe_sub(share)?;
+        let total = ledger.total_collateral.safe_sub(share)?;
+        let due = ledger.socialized_loss_due.safe_sub(share)?;
+        trader.collateral = collateral;
+        ledger.total_collateral = total;
+        ledger.socialized_loss_due = due;
+    }
+    trader.loss_index = ledger.loss_index;
+    Ok(share)
+}
+
+/// A copy of `trader` as the program will see it on its next touch: its pending share of
+/// socialized losses charged. For views and checkers.
+pub fn with_socialized_loss(ledger: &Ledger, trader: &Trader) -> PerpResult<Trader> {
+    let mut ledger = *ledger;
+    let mut copy = trader.clone();
+    charge_socialized_loss(&mut ledger, &mut copy)?;
+    Ok(copy)
+}
+
 #[cfg(test)]
 mod tests;

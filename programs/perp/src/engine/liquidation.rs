@@ -8,7 +8,7 @@
 //! must meet initial margin afterwards.
 use anchor_lang::prelude::Pubkey;
 
-use crate::engine::account::{account_risk, account_risk_with, claim_seat, settle_trader, SettleRecord};
+use crate::engine::account::{account_risk, account_risk_with, claim_seat, settle_trader, Settled};
 use crate::engine::collateral::{credit_insurance, InsuranceSource};
 use crate::engine::orders::{apply_trade_to_seat, cancel_all, trim_reduce_only, CancelReason, CancelRecord};
 use crate::error::{PerpError, PerpResult};
@@ -26,8 +26,8 @@ pub struct LiquidationOutcome {
     /// reduce-only orders there that the takeover left beyond its position (trimmed).
     pub cancels: Vec<CancelRecord>,
     /// Settlements of both accounts' seats (before and after the takeover).
-    pub liquidated_settled: Vec<SettleRecord>,
-    pub liquidator_settled: Vec<SettleRecord>,
+    pub liquidated_settled: Settled,
+    pub liquidator_settled: Settled,
     /// Seat index and deposit when the liquidator claimed a seat to take the position over.
     pub liquidator_claimed: Option<(u32, u64)>,
     /// The liquidated position before (lots, > 0 long) and the lots taken over.
@@ -79,8 +79,8 @@ pub fn liquidate(
     out.equity_before = before.equity;
     out.maintenance_before = before.maintenance;
     take_over(liquidated, liquidator, liquidator_key, ledger, markets, &mut out)?;
-    out.liquidated_settled.append(&mut settle_trader(liquidated, liquidated_key, ledger, &mut markets[..1])?);
-    out.liquidator_settled.append(&mut settle_trader(liquidator, liquidator_key, ledger, &mut markets[..1])?);
+    out.liquidated_settled.extend(settle_trader(liquidated, liquidated_key, ledger, &mut markets[..1])?);
+    out.liquidator_settled.extend(settle_trader(liquidator, liquidator_key, ledger, &mut markets[..1])?);
     if out.lots > 0 && !account_risk(liquidator, markets)?.meets_initial()? {
         return Err(PerpError::LiquidatorBelowInitial);
     }

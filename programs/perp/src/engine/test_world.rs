@@ -5,7 +5,8 @@ use anchor_lang::prelude::Pubkey;
 
 use crate::engine::account::{account_risk, market_cash, settle_trader, AccountRisk, SettleRecord};
 use crate::engine::adl::insurance_pending_funding;
-use crate::engine::bankruptcy::{resolve_bankruptcy, BankruptcyOutcome};
+use crate::engine::bankruptcy::{resolve_bankruptcy, sweep_insurance_positions, BankruptcyOutcome, InsuranceSweep};
+use crate::engine::collateral::{charge_socialized_loss, with_socialized_loss};
 use crate::engine::funding::pending_funding;
 use crate::engine::liquidation::{liquidate, LiquidationOutcome};
 use crate::engine::orders::{OrderParams, OrderSide, OrderType};
@@ -43,6 +44,7 @@ impl World {
             sub_account_id: 0,
             bump: 255,
             collateral,
+            loss_index: self.ledger.loss_index,
             markets: Default::default(),
         };
         self.ledger.total_collateral += collateral;
@@ -79,6 +81,7 @@ impl World {
             reduce_only,
             client_order_id: 1,
         };
+        self.charge(who);
         let (key, trader) = &mut self.traders[who];
         let mut markets = [(self.key, tm::view(&mut self.data).unwrap())];
         trade(trader, key, &mut self.ledger, &mut markets, &params).map(|_| ())
@@ -131,6 +134,8 @@ impl World {
     }
 
     pub fn liquidate(&mut self, liquidated: usize, liquidator: usize) -> PerpResult<Box<LiquidationOutcome>> {
+        self.charge(liquidated);
+        self.charge(liquidator);
         let key = self.key;
         let mut data = core::mem::take(&mut self.data);
         let mut ledger = self.ledger;
@@ -145,21 +150,37 @@ impl World {
     }
 
     pub fn resolve(&mut self, who: usize) -> PerpResult<BankruptcyOutcome> {
+        self.charge(who);
         let (key, trader) = &mut self.traders[who];
         let mut markets = [(self.key, tm::view(&mut self.data).unwrap())];
         resolve_bankruptcy(trader, key, &mut self.ledger, &mut markets)
     }
 
-    /// Touches the trader's account (as `settle_funding` does).
-    pub fn settle(&mut self, who: usize) -> Vec<SettleRecord> {
-        let (key, trader) = &mut self.traders[who];
+    /// Sweeps the insurance position's results (as the funding crank does).
+    pub fn sweep(&mut self) -> InsuranceSweep {
         let mut markets = [(self.key, tm::view(&mut self.data).unwrap())];
-        settle_trader(trader, key, &mut self.ledger, &mut markets).unwrap()
+        sweep_insurance_positions(&mut self.ledger, &mut markets).unwrap()
     }
 
+    /// Touches the trader's account (as `settle_funding` does).
+    pub fn settle(&mut self, who: usize) -> Vec<SettleRecord> {
+        self.charge(who);
+        let (key, trader) = &mut self.traders[who];
+        let mut markets = [(self.key, tm::view(&mut self.data).unwrap())];
+        settle_trader(trader, key, &mut self.ledger, &mut markets).unwrap().seats
+    }
+
+    /// Charges the trader its pending share of socialized losses, as every instruction that
+    /// touches a trader account does first.
+    pub fn charge(&mut self, who: usize) -> u64 {
+        charge_socialized_loss(&mut self.ledger, &mut self.traders[who].1).unwrap()
+    }
+
+    /// The trader's margin as the program would see it on its next touch.
     pub fn risk(&mut self, who: usize) -> AccountRisk {
+        let trader = with_socialized_loss(&self.ledger, &self.traders[who].1).unwrap();
         let markets = [(self.key, tm::view(&mut self.data).unwrap())];
-        account_risk(&self.traders[who].1, &markets).unwrap()
+        account_risk(&trader, &markets).unwrap()
     }
 
     /// The trader's stored position (pending ADL not applied).
@@ -175,11 +196,12 @@ impl World {
         self.traders[who].1.collateral
     }
 
-    /// Money on the books: collateral, fee pool, insurance fund and what the market holds. The
-    /// tokens a real exchange would hold in its two vaults; constant under every instruction.
+    /// Money on the books: collateral, fee pool, insurance fund and what the market holds, less
+    /// the socialized losses not yet charged. The tokens a real exchange would hold in its two
+    /// vaults; constant under every instruction.
     pub fn money(&mut self) -> i128 {
         let header = *self.view().header;
-        i128::from(self.ledger.total_collateral)
+        i128::from(self.ledger.total_collateral) - i128::from(self.ledger.socialized_loss_due)
             + i128::from(self.ledger.fee_pool)
             + i128::from(self.ledger.insurance_fund)
             + i128::from(market_cash(&header).unwrap())

@@ -2,7 +2,7 @@
 //! a seat on its first order in the market, place the order, settle its fills, check margin.
 use anchor_lang::prelude::Pubkey;
 
-use crate::engine::account::{account_risk, account_risk_with, claim_seat, settle_trader, SettleRecord};
+use crate::engine::account::{account_risk, account_risk_with, claim_seat, settle_trader, Settled};
 use crate::engine::collateral::{credit_insurance, InsuranceSource};
 use crate::engine::orders::{self, OrderParams, PlaceOutcome};
 use crate::error::{PerpError, PerpResult};
@@ -13,8 +13,8 @@ use crate::state::{Ledger, MarketView, Trader};
 #[derive(Debug)]
 pub struct TradeOutcome {
     pub order: PlaceOutcome,
-    pub settled_before: Vec<SettleRecord>,
-    pub settled_after: Vec<SettleRecord>,
+    pub settled_before: Settled,
+    pub settled_after: Settled,
     /// Seat index and deposit when the order claimed a seat.
     pub claimed: Option<(u32, u64)>,
 }

@@ -5,18 +5,19 @@ use core::cell::RefMut;
 use anchor_lang::prelude::*;
 use anchor_lang::Discriminator;
 
-use crate::engine::account::SettleRecord;
+use crate::engine::account::Settled;
 use crate::engine::adl::AdlApplied;
+use crate::engine::bankruptcy::InsuranceSweep;
 use crate::engine::funding::{accrue, after_book_change, funding_due, update_funding, FundingUpdate};
 use crate::engine::orders::CancelRecord;
 use crate::error::PerpError;
 use crate::events::{
-    AdlApplied as AdlAppliedEvent, FundingApplied, FundingSampled, FundingSettled, OraclePriceCached, OrderCancelled,
-    SeatReleased, SeatSettled,
+    AdlApplied as AdlAppliedEvent, FundingApplied, FundingSampled, FundingSettled, InsurancePositionSwept,
+    OraclePriceCached, OrderCancelled, SeatReleased, SeatSettled, SocializedLossCharged,
 };
 use crate::math::SafeMath;
 use crate::state::oracle::refresh_oracle_price;
-use crate::state::{MarketHeader, MarketView, Trader};
+use crate::state::{Ledger, MarketHeader, MarketView, Trader};
 
 /// A market account whose data the instruction holds borrowed.
 pub struct LoadedMarket<'a, 'info> {
@@ -172,8 +173,16 @@ pub fn views<'m>(markets: &'m mut [LoadedMarket<'_, '_>]) -> Result<Vec<(Pubkey,
     markets.iter_mut().map(|m| Ok((m.key, m.view()?))).collect()
 }
 
-pub fn emit_settlements(trader: &Pubkey, records: &[SettleRecord]) {
-    for r in records {
+pub fn emit_settlements(trader: &Pubkey, settled: &Settled) {
+    if let Some(c) = settled.charge.as_deref() {
+        emit_event!(SocializedLossCharged {
+            trader: *trader,
+            amount: c.amount,
+            collateral_after: c.collateral_after,
+            loss_index: c.loss_index,
+        });
+    }
+    for r in &settled.seats {
         if let Some(applied) = &r.adl {
             emit_adl_applied(&r.market, trader, r.seat, applied);
         }
@@ -187,6 +196,21 @@ pub fn emit_settlements(trader: &Pubkey, records: &[SettleRecord]) {
         if let Some(deposit) = r.released_deposit {
             emit_event!(SeatReleased { market: r.market, trader: *trader, seat: r.seat, deposit });
         }
+    }
+}
+
+/// One event per market whose insurance position's results moved.
+pub fn emit_insurance_sweep(sweep: &InsuranceSweep, ledger: &Ledger) {
+    for r in &sweep.records {
+        emit_event!(InsurancePositionSwept {
+            market: r.market,
+            to_fund: r.to_fund,
+            fee_pool_paid: r.placement.fee_pool_paid,
+            socialized: r.placement.socialized,
+            unplaced: r.placement.unplaced,
+            loss_index_after: ledger.loss_index,
+            insurance_fund_after: ledger.insurance_fund,
+        });
     }
 }
 

@@ -31,6 +31,7 @@ pub fn handle_open_trader(ctx: Context<OpenTrader>, sub_account_id: u16) -> Resu
         sub_account_id,
         bump: ctx.bumps.trader,
         collateral: 0,
+        loss_index: exchange.ledger.loss_index,
         markets: Default::default(),
     });
     emit_event!(TraderOpened { trader: ctx.accounts.trader.key(), owner, sub_account_id });

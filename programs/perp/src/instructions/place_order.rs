@@ -37,7 +37,8 @@ pub struct PlaceOrder<'info> {
 
 /// What the order did, for the events.
 struct Placed {
-    trade: TradeOutcome,
+    /// Boxed: the SBF stack frame is 4 KiB.
+    trade: Box<TradeOutcome>,
     lot_size: u64,
     /// Funding dust the markets' updates moved to the insurance fund.
     funding_dust: u64,
@@ -95,7 +96,8 @@ fn place<'info>(
     credit_insurance(&mut accounts.exchange.ledger, InsuranceSource::FundingDust, funding_dust)?;
     let mut markets = vec![(market_key, primary.view()?)];
     markets.extend(views(&mut others.markets)?);
-    let trade = trade(&mut accounts.trader, &trader_key, &mut accounts.exchange.ledger, &mut markets, params)?;
+    let trade =
+        Box::new(trade(&mut accounts.trader, &trader_key, &mut accounts.exchange.ledger, &mut markets, params)?);
     resample_after_book_change(&market_key, &mut markets[0].1, now, true)?;
     Ok(Placed { trade, lot_size, funding_dust })
 }

@@ -5,10 +5,12 @@ use crate::engine::bankruptcy::{resolve_bankruptcy, BankruptcyOutcome};
 use crate::engine::collateral::{credit_insurance, InsuranceSource};
 use crate::error::PerpError;
 use crate::events::{AdlEventRecorded, BankruptcyResolved};
-use crate::instructions::market_accounts::{emit_cancels, emit_settlements, load_margin_set, views};
+use crate::instructions::market_accounts::{
+    emit_cancels, emit_insurance_sweep, emit_settlements, load_margin_set, views,
+};
 use crate::instructions::token_cpi::transfer_out;
 use crate::math::SafeMath;
-use crate::state::{Exchange, Trader};
+use crate::state::{Exchange, Ledger, Trader};
 
 #[derive(Accounts)]
 pub struct ResolveBankruptcy<'info> {
@@ -40,11 +42,11 @@ pub fn handle_resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<()> 
         let out = resolve_bankruptcy(&mut accounts.trader, &trader_key, &mut accounts.exchange.ledger, &mut markets)?;
         (out, loaded.funding_dust)
     };
-    emit(&trader_key, &out, accounts.exchange.ledger.insurance_fund);
+    emit(&trader_key, &out, &accounts.exchange.ledger);
     // Tokens: funding dust and the insurance positions' gains into the insurance vault; the
     // fund's payment and its positions' losses out of it.
-    let swept_in: u64 = out.insurance_swept.max(0).unsigned_abs();
-    let swept_out: u64 = out.insurance_swept.min(0).unsigned_abs();
+    let swept_in: u64 = out.insurance_swept.net.max(0).unsigned_abs();
+    let swept_out: u64 = out.insurance_swept.net.min(0).unsigned_abs();
     let to_insurance = funding_dust.safe_add(swept_in)?;
     let from_insurance = out.insurance_paid.safe_add(swept_out)?;
     let (vault, insurance_vault) = (accounts.vault.to_account_info(), accounts.insurance_vault.to_account_info());
@@ -67,7 +69,7 @@ pub fn handle_resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<()> 
     }
 }
 
-fn emit(trader: &Pubkey, out: &BankruptcyOutcome, insurance_fund_after: u64) {
+fn emit(trader: &Pubkey, out: &BankruptcyOutcome, ledger: &Ledger) {
     for m in &out.markets {
         emit_cancels(&m.market, &m.cancels);
     }
@@ -75,5 +77,6 @@ fn emit(trader: &Pubkey, out: &BankruptcyOutcome, insurance_fund_after: u64) {
         emit_event!(AdlEventRecorded::from_resolution(*trader, m));
     }
     emit_settlements(trader, &out.settled);
-    emit_event!(BankruptcyResolved::from_outcome(*trader, out, insurance_fund_after));
+    emit_insurance_sweep(&out.insurance_swept, ledger);
+    emit_event!(BankruptcyResolved::from_outcome(*trader, out, ledger));
 }

@@ -59,6 +59,16 @@ pub struct Ledger {
     pub insurance_from_positions: u64,
     /// What it paid out, cumulative: draws into bankrupt accounts and its positions' net losses.
     pub insurance_drawn: u64,
+    /// Losses no position could bear (the waterfall's last step, `engine::collateral::write_off`),
+    /// cumulative: what the fee pool paid, and what was charged to every account's collateral.
+    pub fee_pool_losses: u64,
+    pub socialized_losses: u64,
+    /// Of `socialized_losses`, what the accounts have not been charged yet (each is charged on
+    /// its next touch). Money rule 1: the vault holds the books less this.
+    pub socialized_loss_due: u64,
+    /// Cumulative socialized loss per unit of collateral, scaled by `LOSS_INDEX_SCALE`; each
+    /// trader account keeps the value it was last charged at.
+    pub loss_index: u64,
 }
 
 impl Exchange {

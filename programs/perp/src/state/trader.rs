@@ -16,6 +16,9 @@ pub struct Trader {
     pub bump: u8,
     /// Collateral in token units.
     pub collateral: u64,
+    /// The exchange's `Ledger::loss_index` when this account was last charged its share of a
+    /// socialized loss (`engine::collateral::charge_socialized_loss`).
+    pub loss_index: u64,
     /// The markets this trader holds a seat in; a slot with the default key is free. Margin
     /// instructions take these markets in this order.
     pub markets: [TraderMarket; MAX_MARKETS_PER_TRADER],

@@ -1,5 +1,6 @@
 //! Bankruptcy resolution and pro-rata ADL on in-memory markets: 10x allowed (10% / 5%), no fees.
 use super::*;
+use crate::engine::collateral::LossPlacement;
 use crate::engine::orders::OrderSide::{Buy, Sell};
 use crate::engine::test_market::{self as tm, PRICE, QUOTE};
 use crate::engine::test_world::World;
@@ -288,22 +289,116 @@ mod random_paths {
         }
     }
 
+    /// The keeper's pass, as the keeper runs it: resolve every account below zero, liquidate every
+    /// account below maintenance, settle everyone, sweep the insurance position (the funding
+    /// crank); again while an ADL left an account below zero (a cascade: the opposite side bore a
+    /// deficit beyond some position's equity).
     fn keeper_pass(w: &mut World, keeper: usize) {
-        for who in 0..TRADERS {
-            if w.risk(who).equity < 0 && attempt(w, |w| w.resolve(who)).is_none() {
-                // A backlog of ADL events: everyone settles, then it goes through.
-                for t in 0..w.traders.len() {
-                    w.settle(t);
+        for _ in 0..4 {
+            for who in 0..w.traders.len() {
+                if w.risk(who).equity < 0 && attempt(w, |w| w.resolve(who)).is_none() {
+                    // A backlog of ADL events: everyone settles, then it goes through.
+                    for t in 0..w.traders.len() {
+                        w.settle(t);
+                    }
+                    w.resolve(who).expect("resolution after settling");
                 }
-                w.resolve(who).expect("resolution after settling");
+                if who != keeper && w.risk(who).below_maintenance().unwrap() {
+                    attempt(w, |w| w.liquidate(who, keeper));
+                }
             }
-            if w.risk(who).below_maintenance().unwrap() {
-                attempt(w, |w| w.liquidate(who, keeper));
+            for t in 0..w.traders.len() {
+                w.settle(t);
+            }
+            w.sweep();
+            if (0..w.traders.len()).all(|t| w.risk(t).equity >= 0) {
+                return;
             }
         }
-        for t in 0..w.traders.len() {
-            w.settle(t);
+    }
+
+    /// One random path: every step keeps the money rules; after every keeper pass nobody is
+    /// below zero and the vault backs every claim.
+    fn path(deposits: &[u64], fund: u64, steps: Vec<Step>) -> Result<(), TestCaseError> {
+        let mut w = World::new(tm::config(), 10_000);
+        for d in deposits {
+            w.trader(*d);
         }
+        let keeper = w.trader(50_000_000);
+        w.fund_insurance(fund);
+        let money = w.money();
+        for step in steps {
+            match step {
+                Step::Trade { taker, maker, buy, lots } if taker != maker => {
+                    let price = w.view().header.oracle_price / PRICE;
+                    let (side, maker_side) = if buy { (Buy, Sell) } else { (Sell, Buy) };
+                    attempt(&mut w, |w| {
+                        w.order(maker, maker_side, price, lots)?;
+                        w.order(taker, side, price, lots)
+                    });
+                }
+                Step::Trade { .. } => {}
+                Step::Move { percent } => {
+                    let price = w.view().header.oracle_price / PRICE;
+                    let moved = (price as i64 * (100 + percent) / 100).clamp(1_000, 100_000);
+                    w.set_price(moved as u64);
+                }
+                Step::Funding { delta } => w.apply_funding(delta, delta - 1),
+                Step::Keeper => {
+                    keeper_pass(&mut w, keeper);
+                    let mut claims: i128 = 0;
+                    for who in 0..w.traders.len() {
+                        let risk = w.risk(who);
+                        prop_assert!(risk.equity >= 0, "trader {who} below zero after the keeper: {risk:?}");
+                        claims += i128::from(risk.withdrawable().unwrap());
+                    }
+                    let vault = w.money() - i128::from(w.ledger.insurance_fund);
+                    prop_assert!(claims <= vault, "claims {claims} > vault {vault}");
+                }
+            }
+            w.check();
+            prop_assert_eq!(w.money(), money);
+        }
+        Ok(())
+    }
+
+    /// A path random testing found: a fresh 10x long buys the whole long side at the oracle after
+    /// a 71% rise, and the bankrupt short's deficit is larger than its equity. Before the
+    /// waterfall's last step, the long was left below zero with nothing to bear it.
+    #[test]
+    fn a_fresh_long_facing_an_older_shorts_deficit_after_a_gap_ends_at_zero() {
+        let steps = vec![
+            Step::Trade { taker: 3, maker: 1, buy: true, lots: 505 },
+            Step::Trade { taker: 0, maker: 2, buy: false, lots: 301 },
+            Step::Move { percent: 15 },
+            Step::Move { percent: 19 },
+            Step::Move { percent: 13 },
+            Step::Trade { taker: 0, maker: 3, buy: true, lots: 505 },
+            Step::Keeper,
+        ];
+        for first in [800, 1_611] {
+            path(&[first, 1_153, 300, 1_690, 300], 0, steps.clone()).unwrap();
+        }
+    }
+
+    /// Another path random testing found: two shorts go bankrupt one after the other; the first
+    /// ADL leaves the insurance position the lots rounding left over, and the second closes them
+    /// at a loss the empty fund cannot pay. Before, that loss stayed on the insurance position and
+    /// the accounts' claims exceeded the vault; now the fee pool pays it, then all collateral.
+    #[test]
+    fn an_insurance_position_loss_beyond_the_fund_is_placed_not_left_unbacked() {
+        let steps = vec![
+            Step::Trade { taker: 2, maker: 3, buy: false, lots: 70 },
+            Step::Move { percent: 8 },
+            Step::Trade { taker: 4, maker: 0, buy: true, lots: 337 },
+            Step::Move { percent: 23 },
+            Step::Trade { taker: 1, maker: 0, buy: false, lots: 225 },
+            Step::Move { percent: 8 },
+            Step::Trade { taker: 1, maker: 0, buy: true, lots: 56 },
+            Step::Move { percent: 17 },
+            Step::Keeper,
+        ];
+        path(&[2_139, 300, 300, 300, 698], 0, steps).unwrap();
     }
 
     proptest! {
@@ -314,45 +409,56 @@ mod random_paths {
             fund in 0u64..20_000,
             steps in proptest::collection::vec(step(), 1..40),
         ) {
-            let mut w = World::new(tm::config(), 10_000);
-            for d in &deposits {
-                w.trader(*d);
-            }
-            let keeper = w.trader(50_000_000);
-            w.fund_insurance(fund);
-            let money = w.money();
-            for step in steps {
-                match step {
-                    Step::Trade { taker, maker, buy, lots } if taker != maker => {
-                        let price = w.view().header.oracle_price / PRICE;
-                        let (side, maker_side) = if buy { (Buy, Sell) } else { (Sell, Buy) };
-                        attempt(&mut w, |w| {
-                            w.order(maker, maker_side, price, lots)?;
-                            w.order(taker, side, price, lots)
-                        });
-                    }
-                    Step::Trade { .. } => {}
-                    Step::Move { percent } => {
-                        let price = w.view().header.oracle_price / PRICE;
-                        let moved = (price as i64 * (100 + percent) / 100).clamp(1_000, 100_000);
-                        w.set_price(moved as u64);
-                    }
-                    Step::Funding { delta } => w.apply_funding(delta, delta - 1),
-                    Step::Keeper => {
-                        keeper_pass(&mut w, keeper);
-                        let mut claims: i128 = 0;
-                        for who in 0..w.traders.len() {
-                            let risk = w.risk(who);
-                            prop_assert!(risk.equity >= 0, "trader {who} below zero after the keeper: {risk:?}");
-                            claims += i128::from(risk.withdrawable().unwrap());
-                        }
-                        let vault = w.money() - i128::from(w.ledger.insurance_fund);
-                        prop_assert!(claims <= vault, "claims {claims} > vault {vault}");
-                    }
-                }
-                w.check();
-                prop_assert_eq!(w.money(), money);
-            }
+            path(&deposits, fund, steps)?;
         }
     }
+}
+
+/// A 30% gap, and the bankrupt short's whole opposite side is a newcomer that bought the long's
+/// BTC at the oracle with 10x: ADL at the short's bankruptcy price takes more than its equity.
+/// The newcomer is resolved in turn: the fund is empty and it has no position left, so the rest
+/// is written off: the fee pool first (empty here), then every account's collateral pro rata,
+/// each charged on its next touch. Nobody is left below zero and the money is all there.
+#[test]
+fn a_deficit_beyond_the_opposite_sides_equity_is_socialized_over_all_collateral() {
+    let (mut w, long, short) = seed();
+    let newcomer = w.trader(13_500);
+    let bystander = w.trader(10_000);
+    w.set_price(130_000);
+    w.trade(newcomer, long, Buy, 130_000, 1_000);
+    assert_eq!(w.risk(short).equity, -19_999 * Q);
+    let money = w.money();
+    let out = w.resolve(short).unwrap();
+    assert_eq!((out.uncovered, out.written_off), (19_999 * QUOTE, 0));
+    // The newcomer's long closed at 130,000 - 19,999: it lost 19,999 of its 13,500.
+    assert_eq!(w.risk(newcomer).equity, -6_499 * Q);
+    w.check();
+    let out = w.resolve(newcomer).unwrap();
+    assert_eq!((out.deficit, out.insurance_paid, out.uncovered), (6_499 * QUOTE, 0, 6_499 * QUOTE));
+    assert_eq!(out.written_off, 6_499 * QUOTE);
+    assert_eq!(out.placement, LossPlacement { fee_pool_paid: 0, socialized: 6_499 * QUOTE, unplaced: 0 });
+    assert_eq!(out.equity_after, 0);
+    assert_eq!(w.money(), money);
+    w.check();
+    // Each account pays its share of 6,499 in proportion to its collateral, on its next touch.
+    let collateral: Vec<u64> = (0..w.traders.len()).map(|t| w.collateral(t)).collect();
+    let total = w.ledger.total_collateral;
+    assert_eq!(collateral[newcomer], 0);
+    let mut charged = 0;
+    for (t, &held) in collateral.iter().enumerate() {
+        let share = w.charge(t);
+        let exact = 6_499 * QUOTE as u128 * u128::from(held) / u128::from(total);
+        assert!(u128::from(share).abs_diff(exact) <= 1, "trader {t} paid {share}, its share is {exact}");
+        charged += share;
+        assert!(w.risk(t).equity >= 0);
+    }
+    assert_eq!(w.charge(bystander), 0, "charged once");
+    // 6,499 x 10,000 / 35,000 = 1,856.857142..., rounded up, less the unit the long's rounded-up
+    // share took already: the total charged is exactly the loss.
+    assert_eq!(total, 35_000 * QUOTE);
+    assert_eq!(w.collateral(bystander), 8_143_142_858);
+    assert_eq!(charged, 6_499 * QUOTE);
+    assert_eq!((w.ledger.socialized_losses, w.ledger.socialized_loss_due), (6_499 * QUOTE, 0));
+    assert_eq!(w.money(), money);
+    w.check();
 }

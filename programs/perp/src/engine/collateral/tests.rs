@@ -3,7 +3,14 @@ use anchor_lang::prelude::Pubkey;
 use proptest::prelude::*;
 
 fn trader(collateral: u64) -> Trader {
-    Trader { owner: Pubkey::new_unique(), sub_account_id: 0, bump: 255, collateral, markets: Default::default() }
+    Trader {
+        owner: Pubkey::new_unique(),
+        sub_account_id: 0,
+        bump: 255,
+        collateral,
+        loss_index: 0,
+        markets: Default::default(),
+    }
 }
 
 #[test]
@@ -53,4 +60,63 @@ proptest! {
             prop_assert_eq!(ledger.total_deposited - ledger.total_withdrawn, sum);
         }
     }
+}
+
+fn funded(ledger: &mut Ledger, collateral: u64) -> Trader {
+    let mut t = Trader { loss_index: ledger.loss_index, ..trader(0) };
+    deposit(ledger, &mut t, collateral).unwrap();
+    t
+}
+
+#[test]
+fn a_loss_no_position_bears_is_paid_by_the_fee_pool_first_then_by_all_collateral_pro_rata() {
+    let mut ledger = Ledger { fee_pool: 100, ..Ledger::default() };
+    let mut a = funded(&mut ledger, 3_000);
+    let mut b = funded(&mut ledger, 1_000);
+    // The fee pool covers a small loss alone.
+    assert_eq!(place_loss(&mut ledger, 60), Ok(LossPlacement { fee_pool_paid: 60, socialized: 0, unplaced: 0 }));
+    assert_eq!((ledger.fee_pool, ledger.loss_index, ledger.fee_pool_losses), (40, 0, 60));
+    // 440 more: the pool's last 40, then 400 over 4,000 of collateral, 10% each.
+    assert_eq!(place_loss(&mut ledger, 440), Ok(LossPlacement { fee_pool_paid: 40, socialized: 400, unplaced: 0 }));
+    assert_eq!((ledger.fee_pool, ledger.loss_index, ledger.socialized_loss_due), (0, LOSS_INDEX_SCALE / 10, 400));
+    assert_eq!(pending_socialized_loss(&ledger, &a), Ok(300));
+    assert_eq!(with_socialized_loss(&ledger, &a).unwrap().collateral, 2_700, "views see it before the touch");
+    // A newcomer owes nothing of a loss placed before it came.
+    let mut c = funded(&mut ledger, 5_000);
+    assert_eq!(pending_socialized_loss(&ledger, &c), Ok(0));
+    assert_eq!(charge_socialized_loss(&mut ledger, &mut a), Ok(300));
+    assert_eq!(charge_socialized_loss(&mut ledger, &mut a), Ok(0), "charged once");
+    assert_eq!(charge_socialized_loss(&mut ledger, &mut b), Ok(100));
+    assert_eq!(charge_socialized_loss(&mut ledger, &mut c), Ok(0));
+    assert_eq!((a.collateral, b.collateral, c.collateral), (2_700, 900, 5_000));
+    assert_eq!(ledger.total_collateral, 2_700 + 900 + 5_000);
+    assert_eq!((ledger.socialized_losses, ledger.socialized_loss_due), (400, 0));
+}
+
+#[test]
+fn socialized_shares_round_up_but_never_collect_more_than_the_loss() {
+    let mut ledger = Ledger::default();
+    let mut traders: Vec<Trader> = (0..3).map(|_| funded(&mut ledger, 1)).collect();
+    assert_eq!(place_loss(&mut ledger, 1), Ok(LossPlacement { fee_pool_paid: 0, socialized: 1, unplaced: 0 }));
+    // Each owes a third of a unit, rounded up to one; the first pays it and the loss is gone.
+    let charged: Vec<u64> = traders.iter_mut().map(|t| charge_socialized_loss(&mut ledger, t).unwrap()).collect();
+    assert_eq!(charged, [1, 0, 0]);
+    assert_eq!((ledger.socialized_loss_due, ledger.total_collateral), (0, 2));
+}
+
+#[test]
+fn a_loss_beyond_the_fee_pool_and_all_collateral_leaves_the_rest_unplaced() {
+    let mut ledger = Ledger { fee_pool: 200, ..Ledger::default() };
+    let mut a = funded(&mut ledger, 1_000);
+    assert_eq!(
+        place_loss(&mut ledger, 1_500),
+        Ok(LossPlacement { fee_pool_paid: 200, socialized: 1_000, unplaced: 300 })
+    );
+    assert_eq!(ledger.loss_index, LOSS_INDEX_SCALE, "every unit of collateral lost");
+    assert_eq!(charge_socialized_loss(&mut ledger, &mut a), Ok(1_000));
+    // Nothing left to bear a further loss: all of it stays unplaced, nothing changes.
+    let before = ledger;
+    assert_eq!(place_loss(&mut ledger, 0), Ok(LossPlacement::default()));
+    assert_eq!(place_loss(&mut ledger, 50), Ok(LossPlacement { fee_pool_paid: 0, socialized: 0, unplaced: 50 }));
+    assert_eq!(ledger, before);
 }
