@@ -63,8 +63,8 @@ async fn a_wallet_trades_from_deposit_to_withdrawal() {
     assert_eq!(dec(&out.json["collateral"]), d("10000"));
     assert!(out.text.contains("opened trader account") && out.text.contains("deposited 10000"), "{}", out.text);
     assert_eq!(common::token_balance(&mut net, &maker.pubkey(), &mint).await, 0);
-    let out = ok(&mut net, &taker, "deposit 200.5").await;
-    assert_eq!(dec(&out.json["collateral"]), d("200.5"));
+    let out = ok(&mut net, &taker, "deposit 400.5").await;
+    assert_eq!(dec(&out.json["collateral"]), d("400.5"));
 
     // a resting ask and a resting bid (post-only), then a taker's limit buy that fills
     let out = ok(&mut net, &maker, "order BTC-PERP sell 0.05 --price 90100 --type post-only --client-id 7").await;
@@ -85,7 +85,7 @@ async fn a_wallet_trades_from_deposit_to_withdrawal() {
     // marked at the oracle (90,000): 0.02 x -100
     assert_eq!(dec(&p["unrealized_pnl"]), d("-2"));
     let liquidation = dec(&p["liquidation_price"]);
-    assert!(liquidation > d("80000") && liquidation < d("90000"), "{liquidation}");
+    assert!(liquidation > d("60000") && liquidation < d("90000"), "{liquidation}");
     assert!(dec(&p["bankruptcy_price"]) < liquidation);
     // the only long: all of its side's ADL share
     assert_eq!(dec(&p["adl_share"]), d("1"));
@@ -100,7 +100,7 @@ async fn a_wallet_trades_from_deposit_to_withdrawal() {
     // account
     let out = ok(&mut net, &taker, "account").await;
     assert_eq!(out.json["markets"][0], "BTC-PERP");
-    assert_eq!(dec(&out.json["seat_deposits"]), d("25"));
+    assert_eq!(dec(&out.json["seat_deposits"]), d("160"));
     assert_eq!(out.json["below_maintenance"], false);
     assert!(out.text.contains("withdrawable") && out.text.contains("above maintenance"), "{}", out.text);
 
@@ -112,7 +112,7 @@ async fn a_wallet_trades_from_deposit_to_withdrawal() {
         assert_eq!(dec(&row["predicted_apr_on_equity_at_10x"]), dec(&row["predicted_apr"]) * d("10"));
     }
     let btc = rows.iter().find(|r| r["market"] == "BTC-PERP").unwrap();
-    assert!(dec(&btc["yours"]["leverage"]) > d("8"), "{btc}");
+    assert!(dec(&btc["yours"]["leverage"]) > d("4"), "{btc}");
     assert!(out.text.contains("APR on equity at 10x"), "{}", out.text);
 
     // markets, all and one
@@ -130,13 +130,13 @@ async fn a_wallet_trades_from_deposit_to_withdrawal() {
     assert_eq!(out.json["markets"].as_array().unwrap().len(), 1);
     assert!(out.text.contains("margin brackets") && out.text.contains("up to 100000 notional"), "{}", out.text);
 
-    // risk: at -50% the taker (200 of collateral behind a 1,802 long) is bankrupt and the fund
-    // pays it all; nothing is left for ADL
+    // risk: at -50% the taker (400 of collateral and seat deposit behind a 1,802 long) is
+    // bankrupt and the fund pays it all; nothing is left for ADL
     let out = ok(&mut net, &taker, "risk").await;
     let shocks = out.json["shocks"].as_array().unwrap();
     assert_eq!(shocks.len(), 11);
     let crash = shocks.iter().find(|s| s["shock"] == "-0.5").unwrap();
-    assert!(dec(&crash["deficit"]) > d("600"), "{crash}");
+    assert!(dec(&crash["deficit"]) > d("500"), "{crash}");
     assert_eq!(dec(&crash["insurance_pays"]), dec(&crash["deficit"]));
     assert_eq!(dec(&crash["uncovered"]), d("0"));
     let calm = shocks.iter().find(|s| s["shock"] == "0").unwrap();
@@ -160,7 +160,7 @@ async fn a_wallet_trades_from_deposit_to_withdrawal() {
     let before = ok(&mut net, &taker, "account").await.json["collateral"].clone();
     let out = ok(&mut net, &taker, "withdraw 50").await;
     assert_eq!(dec(&out.json["collateral"]), dec(&before) - d("50"));
-    assert_eq!(common::token_balance(&mut net, &taker.pubkey(), &mint).await, 800 * QUOTE - 500_000 + 50 * QUOTE);
+    assert_eq!(common::token_balance(&mut net, &taker.pubkey(), &mint).await, 600 * QUOTE - 500_000 + 50 * QUOTE);
 
     // history: newest first, events decoded
     let out = ok(&mut net, &taker, "history").await;
@@ -245,18 +245,18 @@ async fn bad_input_is_refused_before_anything_is_sent() {
 async fn program_errors_are_named() {
     let mut net = localnet().await;
     let maker = wallet(&mut net, 10_000).await;
-    let taker = wallet(&mut net, 100).await;
+    let taker = wallet(&mut net, 500).await;
     ok(&mut net, &maker, "deposit 10000").await;
     ok(&mut net, &maker, "order BTC-PERP sell 1 --price 90100 --type post-only").await;
-    ok(&mut net, &taker, "deposit 100").await;
+    ok(&mut net, &taker, "deposit 500").await;
     let before = ok(&mut net, &taker, "account").await.json;
-    // 1 BTC on 100 of collateral
+    // 1 BTC on 500 of collateral
     let err = perp(&mut net, &taker, "order BTC-PERP buy 1 --price 90100").await.unwrap_err();
     assert_eq!(error_of(&err), Some(perp::error::PerpError::InsufficientMargin));
     assert!(err.to_string().contains("InsufficientMargin (6051)"), "{err}");
     assert_eq!(ok(&mut net, &taker, "account").await.json, before);
     // withdrawing more than it holds
-    let err = perp(&mut net, &taker, "withdraw 100.000001").await.unwrap_err();
+    let err = perp(&mut net, &taker, "withdraw 500.000001").await.unwrap_err();
     assert_eq!(error_of(&err), Some(perp::error::PerpError::InsufficientCollateral), "{err}");
     assert!(err.to_string().starts_with("transaction rejected: "), "{err}");
     assert_eq!(ok(&mut net, &taker, "account").await.json, before);

@@ -43,15 +43,17 @@ fn risk_at(trader: &Trader, markets: &[MarketData], index: usize, price: u64) ->
 }
 
 /// The price of market `index` at the edge of `crossed` (a test monotone in the price: true at low
-/// prices for a long, at high prices for a short), searched between 1 and 2^40 x 1e6.
+/// prices for a long, at high prices for a short), searched between 1 and 10,000 times the
+/// market's oracle price (a short crossed only beyond that shows none): the search stays where
+/// the account's figures fit the program's integers.
 fn edge_price(
     trader: &Trader,
     markets: &[MarketData],
     index: usize,
-    long: bool,
+    (long, oracle): (bool, u64),
     crossed: impl Fn(&AccountRisk) -> Result<bool, PerpError>,
 ) -> Result<Option<u64>, PerpError> {
-    let (mut lo, mut hi) = (1u64, 1u64 << 60);
+    let (mut lo, mut hi) = (1u64, oracle.saturating_mul(10_000).clamp(2, 1u64 << 60));
     // A price so high that the account's figures overflow is past any short's edge and below
     // no long's: it counts as crossed for a short only.
     let at = |p| -> Result<bool, PerpError> {
@@ -118,8 +120,8 @@ pub fn positions(trader: &Trader, markets: &mut [MarketData]) -> Result<Vec<Posi
             base_lots: seat.base_lots,
             entry_price,
             unrealized_pnl: position.unrealized_pnl(header.lot_size, header.oracle_price)?,
-            liquidation_price: edge_price(trader, markets, index, long, below_maintenance)?,
-            bankruptcy_price: edge_price(trader, markets, index, long, below_zero)?,
+            liquidation_price: edge_price(trader, markets, index, (long, header.oracle_price), below_maintenance)?,
+            bankruptcy_price: edge_price(trader, markets, index, (long, header.oracle_price), below_zero)?,
             adl_share_ppm: if side_lots == 0 {
                 0
             } else {

@@ -118,6 +118,7 @@ fn crash_scenario(traders: usize) -> Scenario {
     // bankruptcy throughput; ADL at scale is a separate cost (README, "Keeper").
     btc.insurance_cap_per_event = None;
     let makers = traders / 400 + 2;
+    let seat_deposit = Decimal::from(perp_migrations::config::Config::localnet_default().markets[0].seat_deposit_quote);
     let mut specs: Vec<TraderSpec> =
         (0..makers).map(|i| TraderSpec { name: format!("maker-{i}"), deposit: Decimal::from(50_000_000) }).collect();
     let mut steps = Vec::new();
@@ -137,7 +138,9 @@ fn crash_scenario(traders: usize) -> Scenario {
     }
     for i in 0..traders {
         let name = format!("t{i}");
-        specs.push(TraderSpec { name: name.clone(), deposit: Decimal::from(45 + (i % 5) as u64 * 10) });
+        // 45 to 85 of margin, plus the seat deposit.
+        let deposit = Decimal::from(45 + (i % 5) as u64 * 10) + seat_deposit;
+        specs.push(TraderSpec { name: name.clone(), deposit });
         let (side, limit) = if i % 4 == 3 { (OrderSide::Sell, 89_000) } else { (OrderSide::Buy, 91_000) };
         steps.push(order(&name, side, Decimal::new(2, 2), OrderType::ImmediateOrCancel, limit));
     }

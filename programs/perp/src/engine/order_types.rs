@@ -67,6 +67,9 @@ pub enum CancelReason {
     ReduceOnly,
     /// Liquidation cleared the account's orders.
     Liquidation,
+    /// A partial fill left less than the market's minimum order notional resting (a reduce-only
+    /// order closing its seat's whole position excepted).
+    Remnant,
 }
 
 /// One fill, with both sides' figures (token units).

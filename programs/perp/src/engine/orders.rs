@@ -74,7 +74,10 @@ pub fn place_order(market: &mut MarketView, taker_seat: u32, params: &OrderParam
         Some(best) => crosses(params.side, params.price, market.book(opposite(params.side)).get(best)?.price),
         None => false,
     };
-    let rests = matches!(params.order_type, OrderType::Limit | OrderType::PostOnly) && !still_crosses;
+    let rests = matches!(params.order_type, OrderType::Limit | OrderType::PostOnly)
+        && !still_crosses
+        && !(outcome.filled_lots > 0
+            && is_remnant(market, taker_seat, params.reduce_only, params.side, remaining, params.price)?);
     if rests && remaining > 0 {
         rest_order(market, taker_seat, params, order_seq, remaining, &mut outcome)?;
         outcome.rested_lots = remaining;
@@ -309,13 +312,60 @@ fn match_against_book(
         if node.reduce_only != 0 || reduce_only_market {
             lots = lots.min(reducible_lots(market.seat(node.seat)?, maker_side));
         }
-        let fill = fill(market, taker_seat, params.side, index, &node, lots)?;
-        outcome.filled_lots = outcome.filled_lots.safe_add(lots)?;
+        take(market, taker_seat, params.side, index, &node, lots, outcome)?;
         remaining = remaining.safe_sub(lots)?;
-        split_fees(market, fill.maker_fee.safe_add(fill.taker_fee)?, outcome)?;
-        outcome.fills.push(fill);
     }
     Ok(remaining)
+}
+
+/// One fill of `lots` against the resting order `index` (`node` before it), with its fees; then
+/// what the fill leaves of the order must still be an order the market accepts: a remnant below
+/// the minimum leaves the book (within the cancel cap), so resting depth is never made of crumbs
+/// (the funding walk reads 64 orders; crumbs there would make a side read thin for nothing).
+/// Out of line: the matching loop's frame stays small.
+#[inline(never)]
+fn take(
+    market: &mut MarketView,
+    taker_seat: u32,
+    taker_side: OrderSide,
+    index: u32,
+    node: &OrderNode,
+    lots: u64,
+    outcome: &mut PlaceOutcome,
+) -> PerpResult<()> {
+    let fill = fill(market, taker_seat, taker_side, index, node, lots)?;
+    outcome.filled_lots = outcome.filled_lots.safe_add(lots)?;
+    split_fees(market, fill.maker_fee.safe_add(fill.taker_fee)?, outcome)?;
+    outcome.fills.push(fill);
+    let left = node.base_lots.safe_sub(lots)?;
+    let maker_side = match taker_side {
+        OrderSide::Buy => OrderSide::Sell,
+        OrderSide::Sell => OrderSide::Buy,
+    };
+    if left > 0
+        && outcome.cancels.len() < MAX_CANCELS_PER_ORDER
+        && is_remnant(market, node.seat, node.reduce_only != 0, maker_side, left, node.price)?
+    {
+        outcome.cancels.push(remove_resting(market, maker_side.book_side(), index, CancelReason::Remnant)?);
+    }
+    Ok(())
+}
+
+/// Whether `lots` left of an order at `price` are below the market's minimum order notional, a
+/// reduce-only order that would close its seat's whole position excepted (it must stay closable).
+fn is_remnant(
+    market: &MarketView,
+    seat: u32,
+    reduce_only: bool,
+    side: OrderSide,
+    lots: u64,
+    price: u64,
+) -> PerpResult<bool> {
+    let header = &*market.header;
+    if order_notional(header.lot_size, lots, price)? >= header.min_order_notional {
+        return Ok(false);
+    }
+    Ok(!(reduce_only && lots == reducible_lots(market.seat(seat)?, side)))
 }
 
 /// Applies one fill of `lots` between the taker and the resting order `index`.

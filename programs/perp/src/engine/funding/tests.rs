@@ -277,3 +277,77 @@ proptest! {
         }
     }
 }
+
+/// Item 10 of the security review, priced. The minimum order is 5 quote and the impact notional
+/// 320 (64 x 5: the walk of 64 orders reaches it whatever the book holds).
+fn priced_market() -> Vec<u8> {
+    let config = crate::state::MarketConfig {
+        min_order_notional: 5_000_000,
+        seat_deposit: 5_000_000,
+        funding_impact_notional: 320_000_000,
+        ..tm::config()
+    };
+    tm::market(&config, &tm::layout(128, 8), T0, 1_000).unwrap()
+}
+
+fn premium_now(data: &mut [u8]) -> i64 {
+    current_premium(&tm::view(data).unwrap()).unwrap().0
+}
+
+#[test]
+fn crumbs_cannot_make_a_side_read_thin() {
+    // Honest asks below the oracle (the perp trades at a discount: shorts pay): 0.5%.
+    let mut data = priced_market();
+    let (honest, attacker, accomplice) =
+        (tm::seat(&mut data).unwrap(), tm::seat(&mut data).unwrap(), tm::seat(&mut data).unwrap());
+    tm::order(&mut data, honest, OrderSide::Sell, OrderType::Limit, 995, 1_000).unwrap();
+    let before = premium_now(&mut data);
+    assert_eq!(before, -5_000_000, "-0.5%");
+    // A short who pays it tries to make the ask side read thin: 64 asks of 7 lots ahead of the
+    // honest ones, each then partly bought by an accomplice (6 lots, 5.96 quote) down to a 1-lot
+    // crumb (64 crumbs are 63.6 quote, far from the walk's 320). Each crumb leaves the book.
+    for i in 0..64 {
+        tm::order_with_id(&mut data, attacker, OrderSide::Sell, OrderType::Limit, 994, 7, i).unwrap();
+        let out = tm::order(&mut data, accomplice, OrderSide::Buy, OrderType::ImmediateOrCancel, 994, 6).unwrap();
+        assert_eq!(out.cancels.last().map(|c| c.reason), Some(crate::engine::orders::CancelReason::Remnant));
+    }
+    let view = tm::view(&mut data).unwrap();
+    assert_eq!(view.book(Side::Ask).len(), 1, "only the honest asks rest");
+    assert_eq!(premium_now(&mut data), before, "the premium still reads the honest book");
+}
+
+#[test]
+fn holding_funding_at_its_cap_costs_the_impact_notional_times_the_cap_each_time_it_is_taken() {
+    // Honest bids at 999 and no ask inside the band (asks there would fill the attacker's bids
+    // first: the book's own asks bound how rich a bid can rest). No premium.
+    let mut data = priced_market();
+    let (honest, attacker, arbitrageur) =
+        (tm::seat(&mut data).unwrap(), tm::seat(&mut data).unwrap(), tm::seat(&mut data).unwrap());
+    tm::order(&mut data, honest, OrderSide::Buy, OrderType::Limit, 999, 1_000).unwrap();
+    assert_eq!(premium_now(&mut data), 0);
+    // A short wants longs to pay the 0.75% cap. Its cheapest way is bids at the fill band's
+    // edge (1,049), as few as reach the cap: the walk averages them with the honest bids behind
+    // over the 320-quote impact notional.
+    let cap = 7_500_000;
+    let mut lots = 0;
+    while premium_now(&mut data) < cap {
+        tm::order_with_id(&mut data, attacker, OrderSide::Buy, OrderType::Limit, 1_049, 5, lots).unwrap();
+        lots += 5;
+    }
+    // 11 orders of 5 lots: 57.695 quote at 1,049 and 262.305 at 999 average 1,007.66 (0.766%);
+    // 10 orders average 1,006.86 (0.686%), short of the cap.
+    assert_eq!(lots, 55);
+    // Those bids sit 4.9% above the oracle: an arbitrageur sells into them at once and earns
+    // what the attacker loses: 49 quote x 0.055 = 2.695 quote, more than the cap times the
+    // impact notional (0.75% x 320 = 2.4), every time the attacker puts them back. On a real
+    // market the impact notional is what makes this expensive (see `migrations/localnet.toml`).
+    let out = tm::order(&mut data, arbitrageur, OrderSide::Sell, OrderType::ImmediateOrCancel, 1_049, lots).unwrap();
+    assert_eq!(out.filled_lots, lots);
+    let view = tm::view(&mut data).unwrap();
+    let seat = view.seat(attacker).unwrap();
+    let position = crate::math::position::Position { base_lots: seat.base_lots, quote_entry: seat.quote_entry };
+    let loss_at_oracle = -position.unrealized_pnl(view.header.lot_size, view.header.oracle_price).unwrap();
+    assert_eq!(loss_at_oracle, 2_695_000);
+    assert!(loss_at_oracle as u64 >= 320_000_000 * 75 / 10_000);
+    assert_eq!(premium_now(&mut data), 0, "taken: the premium is back to the honest book's");
+}

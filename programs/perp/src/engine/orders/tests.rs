@@ -1266,3 +1266,65 @@ proptest! {
         run(order_capacity, &steps);
     }
 }
+
+/// A market whose minimum order is 5 quote (5 lots at 1,000).
+fn min_5_quote() -> Vec<u8> {
+    let config = crate::state::MarketConfig { min_order_notional: 5_000_000, seat_deposit: 5_000_000, ..tm::config() };
+    tm::market(&config, &tm::layout(16, 8), T0, ORACLE).unwrap()
+}
+
+#[test]
+fn a_partial_fill_that_leaves_crumbs_takes_them_off_the_book() {
+    let mut data = min_5_quote();
+    let [maker, taker] = claim(&mut data, 2)[..] else { unreachable!() };
+    tm::order(&mut data, maker, OrderSide::Sell, OrderType::Limit, 1_000, 10).unwrap();
+    // 6 taken, 4 lots (4 quote) left: below the minimum, they leave the book.
+    let out = tm::order(&mut data, taker, OrderSide::Buy, OrderType::ImmediateOrCancel, 1_000, 6).unwrap();
+    assert_eq!(out.filled_lots, 6);
+    assert_eq!(out.cancels.len(), 1);
+    assert_eq!((out.cancels[0].seat, out.cancels[0].base_lots), (maker, 4));
+    assert_eq!(out.cancels[0].reason, CancelReason::Remnant);
+    let view = tm::view(&mut data).unwrap();
+    assert_eq!(view.book(Side::Ask).len(), 0);
+    let seat = view.seat(maker).unwrap();
+    assert_eq!((seat.open_ask_lots, seat.open_ask_notional, seat.order_count), (0, 0, 0));
+    // 5 lots left are an order the market accepts: they stay.
+    tm::order(&mut data, maker, OrderSide::Sell, OrderType::Limit, 1_000, 10).unwrap();
+    let out = tm::order(&mut data, taker, OrderSide::Buy, OrderType::ImmediateOrCancel, 1_000, 5).unwrap();
+    assert!(out.cancels.is_empty());
+    assert_eq!(tm::view(&mut data).unwrap().book(Side::Ask).len(), 1);
+}
+
+#[test]
+fn a_takers_remainder_below_the_minimum_does_not_rest() {
+    let mut data = min_5_quote();
+    let [maker, taker] = claim(&mut data, 2)[..] else { unreachable!() };
+    tm::order(&mut data, maker, OrderSide::Sell, OrderType::Limit, 1_000, 10).unwrap();
+    let out = tm::order(&mut data, taker, OrderSide::Buy, OrderType::Limit, 1_000, 14).unwrap();
+    assert_eq!((out.filled_lots, out.rested_lots), (10, 0), "4 lots left: dropped, as an IOC's rest");
+    assert_eq!(tm::view(&mut data).unwrap().book(Side::Bid).len(), 0);
+    // An order that rests unfilled is checked at placement; one with 5 lots left rests.
+    tm::order(&mut data, maker, OrderSide::Sell, OrderType::Limit, 1_000, 10).unwrap();
+    let out = tm::order(&mut data, taker, OrderSide::Buy, OrderType::Limit, 1_000, 15).unwrap();
+    assert_eq!((out.filled_lots, out.rested_lots), (10, 5));
+}
+
+#[test]
+fn a_reduce_only_remnant_that_closes_the_position_stays() {
+    let mut data = min_5_quote();
+    let [maker, other] = claim(&mut data, 2)[..] else { unreachable!() };
+    // The maker ends long 6 lots: buys 11, sells 5.
+    tm::order(&mut data, other, OrderSide::Sell, OrderType::Limit, 1_000, 11).unwrap();
+    tm::order(&mut data, maker, OrderSide::Buy, OrderType::ImmediateOrCancel, 1_000, 11).unwrap();
+    tm::order(&mut data, other, OrderSide::Buy, OrderType::Limit, 1_000, 5).unwrap();
+    tm::order(&mut data, maker, OrderSide::Sell, OrderType::ImmediateOrCancel, 1_000, 5).unwrap();
+    assert_eq!(tm::view(&mut data).unwrap().seat(maker).unwrap().base_lots, 6);
+    // Its reduce-only ask closes the whole position: 5 taken, the last lot (1 quote, below the
+    // minimum) still closes it, so it stays.
+    tm::place(&mut data, maker, &params(OrderSide::Sell, OrderType::Limit, 1_000, 6, true, 9)).unwrap();
+    let out = tm::order(&mut data, other, OrderSide::Buy, OrderType::ImmediateOrCancel, 1_000, 5).unwrap();
+    assert!(out.cancels.is_empty());
+    let view = tm::view(&mut data).unwrap();
+    assert_eq!(view.book(Side::Ask).len(), 1);
+    assert_eq!(view.seat(maker).unwrap().base_lots, 1);
+}
