@@ -305,3 +305,44 @@ async fn a_liquidators_reduce_only_bid_is_trimmed_by_its_takeover() {
     assert!(seat.open_bid_lots <= room, "bid {} beyond the short {}", seat.open_bid_lots, room);
     assert_money_rules(&mut net).await;
 }
+
+/// Item 10, the remnants. Leftovers of partial fills had no minimum: an attacker's 64 asks, each
+/// partly bought by its own second account down to one lot, rested as crumbs at the front of the
+/// ask side. The funding walk reads 64 orders, found 63.6 quote where the impact notional is 320,
+/// and read the side as thin, switching off the premium the honest asks below the oracle set
+/// (shorts pay it). Now each crumb leaves the book with its fill (`CancelReason::Remnant`), and
+/// the premium still reads the honest book.
+#[tokio::test]
+async fn crumbs_left_by_partial_fills_cannot_make_a_side_read_thin() {
+    let mut net = localnet().await;
+    // A 5-quote minimum order (5 lots at 1,000) and 64 of them for the impact notional.
+    let priced = |oracle| MarketConfig {
+        min_order_notional: 5 * QUOTE,
+        seat_deposit: 5 * QUOTE,
+        funding_impact_notional: 320 * QUOTE,
+        ..default_config(oracle)
+    };
+    let btc = create_market(&mut net, default_layout("BTC-PERP"), priced, 1_000).await;
+    let honest = funded_trader(&mut net, 100_000).await;
+    let attacker = funded_trader(&mut net, 10_000).await;
+    let accomplice = funded_trader(&mut net, 10_000).await;
+    order(&mut net, &honest, &btc, limit(Sell, 995, 1_000, 1)).await.unwrap();
+    let premium = |mut data: perp_client::views::MarketData| {
+        perp::engine::funding::current_premium(&data.view().unwrap()).unwrap().0
+    };
+    let before = premium(market_data(&mut net, &btc.address).await);
+    assert_eq!(before, -5_000_000, "-0.5%: the honest asks at 995");
+    for id in 0..64 {
+        order(&mut net, &attacker, &btc, limit(Sell, 994, 7, 100 + id)).await.unwrap();
+        let out = order_logs(&mut net, &accomplice, &btc, ioc(limit(Buy, 994, 6, 200 + id))).await;
+        let cancels = events::decode::<OrderCancelled>(&out.logs);
+        assert_eq!(cancels.len(), 1);
+        assert_eq!((cancels[0].trader, cancels[0].base_lots), (attacker.trader(), 1));
+        assert_eq!(cancels[0].reason, CancelReason::Remnant);
+    }
+    let mut data = market_data(&mut net, &btc.address).await;
+    assert_eq!(data.view().unwrap().book(perp::state::book::Side::Ask).len(), 1, "only the honest asks");
+    assert_eq!(seat(&mut net, &btc.address, &attacker).await.map(|s| s.order_count), Some(0));
+    assert_eq!(premium(data), before);
+    assert_money_rules(&mut net).await;
+}
