@@ -131,9 +131,6 @@ impl Snapshot {
             let Some(account) = account else { continue };
             let trader = Trader::try_deserialize(&mut account.data.as_slice())
                 .map_err(|e| anyhow::anyhow!("trader {address}: {e}"))?;
-            // As the program will see it on its next touch: its share of socialized losses charged.
-            let trader = with_socialized_loss(&exchange.ledger, &trader)
-                .map_err(|e| anyhow::anyhow!("trader {address}: {e}"))?;
             traders.push((*address, trader));
         }
         Ok(Self { now, exchange, markets, traders })
@@ -150,9 +147,17 @@ impl Snapshot {
     }
 
     /// Every trader account with at least one seat, priced with the program's margin engine,
-    /// worst first (lowest equity over maintenance).
+    /// worst first (lowest equity over maintenance). Each as the program will see it on its next
+    /// touch: its share of socialized losses charged (the snapshot itself keeps the accounts as
+    /// they are, for the money rules).
     pub fn priced(&mut self) -> Result<Vec<Priced>, PerpError> {
-        price_accounts(&mut self.markets, &self.traders)
+        let ledger = self.exchange.ledger;
+        let traders = self
+            .traders
+            .iter()
+            .map(|(address, t)| Ok((*address, with_socialized_loss(&ledger, t)?)))
+            .collect::<Result<Vec<_>, PerpError>>()?;
+        price_accounts(&mut self.markets, &traders)
     }
 
     /// The accounts in `health`, worst first.

@@ -66,6 +66,15 @@ pub fn summary(report: &Report) -> String {
     if !bankruptcies.is_empty() {
         out.push_str(&table(&["step", "trader", "deficit", "fund paid", "uncovered (ADL)"], &bankruptcies));
     }
+    let write_offs = rows("write_off", &["step", "trader", "amount", "fee_pool_paid", "socialized", "unplaced"]);
+    if !write_offs.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nWritten off ({}): what no position could bear, the fee pool first, then all collateral pro rata",
+            write_offs.len()
+        );
+        out.push_str(&table(&["step", "trader", "amount", "fee pool paid", "socialized", "unplaced"], &write_offs));
+    }
     let adl = rows("adl", &["step", "bankrupt", "market", "side", "size", "price", "fraction"]);
     let _ = writeln!(out, "\nADL events ({}): the bankrupt position closes against the whole opposite side", adl.len());
     if !adl.is_empty() {

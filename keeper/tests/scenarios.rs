@@ -168,3 +168,28 @@ async fn adl_closes_the_same_fraction_of_every_opposite_position() {
     assert!(settled.iter().any(|e| e["trader"] == "maker") && settled.iter().any(|e| e["trader"] == "hedger"));
     assert_invariants(&report);
 }
+
+/// The waterfall's last step through the keeper: the newcomer that ADL took below zero is
+/// resolved by the next bankruptcy crank and its 6,300 written off over all collateral (the long's
+/// 25,037.5, the bystander's 10,000 and the keeper's 100,000: 135,037.5), pro rata.
+#[tokio::test]
+async fn a_deficit_no_position_can_bear_is_written_off_over_all_collateral() {
+    let report = run_file("write-off.toml").await;
+    println!("{}", report.to_json());
+    let bankruptcies = report.events("bankruptcy");
+    assert_eq!(bankruptcies.iter().map(|b| b["trader"].as_str().unwrap()).collect::<Vec<_>>(), ["short", "newcomer"]);
+    let write_offs = report.events("write_off");
+    assert_eq!(write_offs.len(), 1);
+    let w = write_offs[0];
+    assert_eq!((w["trader"].as_str(), w["amount"].as_str()), (Some("newcomer"), Some("6300")));
+    assert_eq!(
+        (w["fee_pool_paid"].as_str(), w["socialized"].as_str(), w["unplaced"].as_str()),
+        (Some("0"), Some("6300"), Some("0"))
+    );
+    let traders = &report.0["traders"];
+    assert_eq!(traders["newcomer"]["equity"], "0");
+    // 6,300 x 10,000 / 135,037.5 = 466.537..., rounded up.
+    assert_eq!(traders["bystander"]["collateral"], "9533.462926");
+    assert_eq!(report.0["keeper"]["collateral"], "95334.629269");
+    assert_invariants(&report);
+}
