@@ -20,6 +20,14 @@ impl OrderSide {
         }
     }
 
+    /// The other side: a maker's side against a taker of this side.
+    pub fn opposite(self) -> OrderSide {
+        match self {
+            OrderSide::Buy => OrderSide::Sell,
+            OrderSide::Sell => OrderSide::Buy,
+        }
+    }
+
     /// +1 for buys, -1 for sells.
     pub fn sign(self) -> i64 {
         match self {

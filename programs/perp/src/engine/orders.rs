@@ -253,10 +253,7 @@ fn match_against_book(
     outcome: &mut PlaceOutcome,
 ) -> PerpResult<u64> {
     let maker_book_side = opposite(params.side);
-    let maker_side = match params.side {
-        OrderSide::Buy => OrderSide::Sell,
-        OrderSide::Sell => OrderSide::Buy,
-    };
+    let maker_side = params.side.opposite();
     let (band_low, band_high) = fill_band(market.header)?;
     let near_edge = match maker_book_side {
         Side::Ask => band_low,
@@ -338,10 +335,7 @@ fn take(
     split_fees(market, fill.maker_fee.safe_add(fill.taker_fee)?, outcome)?;
     outcome.fills.push(fill);
     let left = node.base_lots.safe_sub(lots)?;
-    let maker_side = match taker_side {
-        OrderSide::Buy => OrderSide::Sell,
-        OrderSide::Sell => OrderSide::Buy,
-    };
+    let maker_side = taker_side.opposite();
     if left > 0
         && outcome.cancels.len() < MAX_CANCELS_PER_ORDER
         && is_remnant(market, node.seat, node.reduce_only != 0, maker_side, left, node.price)?

@@ -89,7 +89,7 @@ impl World {
 
     /// `maker` rests `lots` at `price_quote` and `taker` takes them: `taker` ends `side`.
     pub fn trade(&mut self, taker: usize, maker: usize, side: OrderSide, price_quote: u64, lots: u64) {
-        let maker_side = if side == OrderSide::Buy { OrderSide::Sell } else { OrderSide::Buy };
+        let maker_side = side.opposite();
         self.order(maker, maker_side, price_quote, lots).unwrap();
         self.order(taker, side, price_quote, lots).unwrap();
     }

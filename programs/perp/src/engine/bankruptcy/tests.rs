@@ -331,7 +331,8 @@ mod random_paths {
             match step {
                 Step::Trade { taker, maker, buy, lots } if taker != maker => {
                     let price = w.view().header.oracle_price / PRICE;
-                    let (side, maker_side) = if buy { (Buy, Sell) } else { (Sell, Buy) };
+                    let side = if buy { Buy } else { Sell };
+                    let maker_side = side.opposite();
                     attempt(&mut w, |w| {
                         w.order(maker, maker_side, price, lots)?;
                         w.order(taker, side, price, lots)
