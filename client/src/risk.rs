@@ -8,7 +8,7 @@ use perp::error::PerpError;
 use perp::math::fixed::{mul_div_u64, Rounding, PPM};
 use perp::math::position::Position;
 use perp::math::safe::{cast, SafeMath};
-use perp::state::{MarketView, Trader};
+use perp::state::{Ledger, MarketView, Trader};
 use solana_sdk::pubkey::Pubkey;
 
 use crate::views::MarketData;
@@ -169,18 +169,26 @@ pub struct ShockRow {
     pub insurance_pays: u64,
     pub uncovered: u64,
     pub sides: Vec<SideShock>,
-    /// The positions of the account asked about.
+    /// The waterfall's last step: what ADL would take beyond the equity of the accounts it
+    /// reaches (written off), what the fee pool would pay of it, and the rest, socialized over
+    /// all collateral pro rata.
+    pub written_off: u64,
+    pub fee_pool_pays: u64,
+    pub socialized: u64,
+    /// The positions of the account asked about, and its share of `socialized`.
     pub yours: Vec<PositionShock>,
+    pub your_socialized: u64,
 }
 
 /// The shock table: for each of `shocks_ppm`, every market's oracle moved by it, every account in
 /// `traders` priced with the program's math, bankrupt accounts resolved in order against the
-/// fund (`insurance_fund`), and what ADL would do. `you` picks the account whose positions'
-/// losses are listed.
+/// fund (`ledger`'s insurance fund), what ADL would do, and what it would take beyond the equity
+/// of the accounts it reaches (the last step: the fee pool, then all collateral). `you` picks
+/// the account whose positions' losses and share are listed.
 pub fn shock_table(
     traders: &[(Pubkey, Trader)],
     markets: &[MarketData],
-    insurance_fund: u64,
+    ledger: &Ledger,
     you: Option<&Pubkey>,
     shocks_ppm: &[i64],
 ) -> Result<Vec<ShockRow>, PerpError> {
@@ -199,9 +207,13 @@ pub fn shock_table(
             insurance_pays: 0,
             uncovered: 0,
             sides: Vec::new(),
+            written_off: 0,
+            fee_pool_pays: 0,
+            socialized: 0,
             yours: Vec::new(),
+            your_socialized: 0,
         };
-        let mut fund = insurance_fund;
+        let mut fund = ledger.insurance_fund;
         // Per market and side: (closed lots, uncovered loss).
         let mut against: Vec<[(u64, u64); 2]> = vec![[(0, 0); 2]; scratch.len()];
         for (_, trader) in traders {
@@ -258,32 +270,69 @@ pub fn shock_table(
                 row.sides.push(SideShock { market: m.address, side, closed_lots: closed, side_lots, f_ppm, loss });
             }
         }
+        // The last step: an account ADL reaches loses its positions' shares of their sides' losses;
+        // beyond its equity that is written off. The collateral of the accounts left standing
+        // bears what the fee pool does not.
+        let views_now = views(&mut scratch)?;
+        let mut standing: u128 = 0;
+        let mut losses: Vec<(Vec<PositionShock>, bool)> = Vec::with_capacity(traders.len());
+        for (_, trader) in traders {
+            let risk = account_risk(trader, &views_now)?;
+            let positions = position_losses(trader, &views_now, &row.sides)?;
+            let loss: u64 = positions.iter().map(|p| p.loss).sum();
+            let stands = risk.equity >= 0 && loss <= risk.equity.unsigned_abs();
+            if risk.equity >= 0 {
+                row.written_off = row.written_off.safe_add(loss.saturating_sub(risk.equity.unsigned_abs()))?;
+            }
+            if stands {
+                standing = standing.safe_add(u128::from(trader.collateral))?;
+            }
+            losses.push((positions, stands));
+        }
+        row.fee_pool_pays = row.written_off.min(ledger.fee_pool);
+        row.socialized = row.written_off - row.fee_pool_pays;
         if let Some(you) = you {
-            if let Some((_, trader)) = traders.iter().find(|(k, _)| k == you) {
-                for m in scratch.iter_mut() {
-                    let Some(seat_index) = trader.seat_in(&m.address) else { continue };
-                    let view = m.view()?;
-                    let header = *view.header;
-                    let (seat, _) = effective_seat(&header, view.seat(seat_index)?)?;
-                    if seat.base_lots == 0 {
-                        continue;
-                    }
-                    let side = if seat.base_lots > 0 { 0 } else { 1 };
-                    let held = seat.base_lots.unsigned_abs();
-                    let (closed_lots, loss) = match row.sides.iter().find(|s| s.market == m.address && s.side == side) {
-                        Some(s) => (
-                            mul_div_u64(held, s.f_ppm, PPM, Rounding::Up)?.min(held),
-                            mul_div_u64(s.loss, held, s.side_lots, Rounding::Up)?,
-                        ),
-                        None => (0, 0),
-                    };
-                    row.yours.push(PositionShock { market: m.address, base_lots: seat.base_lots, closed_lots, loss });
+            if let Some(index) = traders.iter().position(|(k, _)| k == you) {
+                let trader = &traders[index].1;
+                let (positions, stands) = core::mem::take(&mut losses[index]);
+                row.yours = positions;
+                if stands && standing > 0 {
+                    let share = u128::from(row.socialized).safe_mul(u128::from(trader.collateral))?.div_ceil(standing);
+                    row.your_socialized = cast(share)?;
                 }
             }
         }
         rows.push(row);
     }
     Ok(rows)
+}
+
+/// What ADL would take from each of `trader`'s positions under a shock whose sides are `sides`.
+fn position_losses(
+    trader: &Trader,
+    views: &[(Pubkey, MarketView)],
+    sides: &[SideShock],
+) -> Result<Vec<PositionShock>, PerpError> {
+    let mut out = Vec::new();
+    for (address, view) in views {
+        let Some(seat_index) = trader.seat_in(address) else { continue };
+        let header = *view.header;
+        let (seat, _) = effective_seat(&header, view.seat(seat_index)?)?;
+        if seat.base_lots == 0 {
+            continue;
+        }
+        let side = if seat.base_lots > 0 { 0 } else { 1 };
+        let held = seat.base_lots.unsigned_abs();
+        let (closed_lots, loss) = match sides.iter().find(|s| s.market == *address && s.side == side) {
+            Some(s) => (
+                mul_div_u64(held, s.f_ppm, PPM, Rounding::Up)?.min(held),
+                mul_div_u64(s.loss, held, s.side_lots, Rounding::Up)?,
+            ),
+            None => (0, 0),
+        };
+        out.push(PositionShock { market: *address, base_lots: seat.base_lots, closed_lots, loss });
+    }
+    Ok(out)
 }
 
 /// The shocks the views and the CLI's `risk` report: -50% to +50% in steps of 10%.

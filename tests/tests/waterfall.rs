@@ -56,7 +56,8 @@ async fn seed_adl_story_the_winner_earns_about_40_percent_not_80() {
     // 74,999) is 24,999 short.
     let traders = [(long.trader(), long_trader), (short.trader(), short_trader)];
     let shocks = perp_client::risk::STANDARD_SHOCKS_PPM;
-    let rows = perp_client::risk::shock_table(&traders, &markets, 0, Some(&long.trader()), &shocks).unwrap();
+    let ledger = perp::state::Ledger::default();
+    let rows = perp_client::risk::shock_table(&traders, &markets, &ledger, Some(&long.trader()), &shocks).unwrap();
     let up_20 = rows.iter().find(|r| r.shock_ppm == 200_000).unwrap();
     assert_eq!((up_20.deficit, up_20.insurance_pays, up_20.uncovered), (9_999 * QUOTE, 0, 9_999 * QUOTE));
     assert_eq!(up_20.sides[0].f_ppm, 1_000_000);
@@ -295,6 +296,19 @@ async fn a_deficit_beyond_the_opposite_sides_equity_is_socialized_over_all_colla
     order(&mut net, &long, &btc, limit(Sell, 130_000, 1_000, 3)).await.unwrap();
     order(&mut net, &newcomer, &btc, limit(Buy, 130_000, 1_000, 4)).await.unwrap();
     assert_money_rules(&mut net).await;
+
+    // Beforehand, the shock table shows it, at no further move: the short's 19,999 deficit, the
+    // newcomer's 13,500 short of it by 6,499, and the bystander's share of that.
+    let mut traders = Vec::new();
+    for w in [&long, &short, &newcomer, &bystander] {
+        traders.push((w.trader(), net.trader(&w.owner.pubkey(), 0).await.unwrap().unwrap()));
+    }
+    let markets = vec![market_data(&mut net, &btc.address).await];
+    let ledger = net.exchange().await.unwrap().ledger;
+    let rows = perp_client::risk::shock_table(&traders, &markets, &ledger, Some(&bystander.trader()), &[0]).unwrap();
+    assert_eq!((rows[0].deficit, rows[0].uncovered), (19_999 * QUOTE, 19_999 * QUOTE));
+    assert_eq!((rows[0].written_off, rows[0].fee_pool_pays, rows[0].socialized), (6_499 * QUOTE, 0, 6_499 * QUOTE));
+    assert_eq!(rows[0].your_socialized, 1_856_857_143, "what the bystander is charged below");
 
     let outcome = resolve_bankruptcy_logs(&mut net, &short).await;
     let resolved = &events::decode::<BankruptcyResolved>(&outcome.logs)[0];

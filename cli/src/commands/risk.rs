@@ -28,7 +28,7 @@ pub async fn show<C: Chain>(session: &mut Session<'_, C>) -> anyhow::Result<Outp
         .map(|(address, t)| Ok((address, with_socialized_loss(&exchange.ledger, &t).or_perp()?)))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let me = session.trader_address();
-    let rows = risk::shock_table(&traders, &data, fund, Some(&me), &STANDARD_SHOCKS_PPM).or_perp()?;
+    let rows = risk::shock_table(&traders, &data, &exchange.ledger, Some(&me), &STANDARD_SHOCKS_PPM).or_perp()?;
     let symbol =
         |address| markets.iter().find(|m| m.address() == address).map_or("?".to_string(), |m| m.symbol.clone());
     let side_name = |side: usize| if side == LONG { "longs" } else { "shorts" };
@@ -50,6 +50,8 @@ pub async fn show<C: Chain>(session: &mut Session<'_, C>) -> anyhow::Result<Outp
             num(quote_u(row.uncovered)),
             if sides.is_empty() { "-".into() } else { sides.join(", ") },
             num(quote_u(your_loss)),
+            num(quote_u(row.written_off)),
+            num(quote_u(row.your_socialized)),
         ]);
         json_rows.push(json!({
             "shock": num(shock),
@@ -65,6 +67,10 @@ pub async fn show<C: Chain>(session: &mut Session<'_, C>) -> anyhow::Result<Outp
                 "market": symbol(p.market), "position_lots": p.base_lots,
                 "closed_lots": p.closed_lots, "loss": num(quote_u(p.loss)),
             })).collect::<Vec<_>>(),
+            "written_off": num(quote_u(row.written_off)),
+            "fee_pool_pays": num(quote_u(row.fee_pool_pays)),
+            "socialized": num(quote_u(row.socialized)),
+            "your_socialized_share": num(quote_u(row.your_socialized)),
         }));
     }
     let coverage_json: Vec<_> = coverage
@@ -86,7 +92,10 @@ pub async fn show<C: Chain>(session: &mut Session<'_, C>) -> anyhow::Result<Outp
         ));
     }
     text.push_str(&format!("accounts priced: {}\n\n", traders.len()));
-    text.push_str(&table(&["shock", "deficit", "fund pays", "uncovered", "ADL closes", "your ADL loss"], &table_rows));
+    text.push_str(&table(
+        &["shock", "deficit", "fund pays", "uncovered", "ADL closes", "your ADL loss", "written off", "your share"],
+        &table_rows,
+    ));
     Ok(Output {
         text,
         json: json!({
