@@ -170,8 +170,8 @@ pub struct ShockRow {
     pub uncovered: u64,
     pub sides: Vec<SideShock>,
     /// The waterfall's last step: what ADL would take beyond the equity of the accounts it
-    /// reaches (written off), what the fee pool would pay of it, and the rest, socialized over
-    /// all collateral pro rata.
+    /// reaches, less what the fund has left (written off), what the fee pool would pay of it,
+    /// and the rest, socialized over the collateral of the accounts left standing, pro rata.
     pub written_off: u64,
     pub fee_pool_pays: u64,
     pub socialized: u64,
@@ -289,8 +289,12 @@ pub fn shock_table(
             }
             losses.push((positions, stands));
         }
+        // Those accounts are resolved in turn: what the fund has left pays first (per-event caps
+        // not counted here), then the fee pool, then the standing accounts' collateral (what is
+        // beyond it would stay unplaced).
+        row.written_off = row.written_off.saturating_sub(fund);
         row.fee_pool_pays = row.written_off.min(ledger.fee_pool);
-        row.socialized = row.written_off - row.fee_pool_pays;
+        row.socialized = (row.written_off - row.fee_pool_pays).min(cast(standing.min(u128::from(u64::MAX)))?);
         if let Some(you) = you {
             if let Some(index) = traders.iter().position(|(k, _)| k == you) {
                 let trader = &traders[index].1;

@@ -67,6 +67,7 @@ fn synthetic(accounts: usize) -> Synthetic {
             bump: 255,
             collateral: 10_000_000_000,
             loss_index: 0,
+            loss_epoch: 0,
             markets: slots,
         };
         let mut data = Vec::new();

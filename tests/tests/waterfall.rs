@@ -313,6 +313,10 @@ async fn a_deficit_beyond_the_opposite_sides_equity_is_socialized_over_all_colla
     let outcome = resolve_bankruptcy_logs(&mut net, &short).await;
     let resolved = &events::decode::<BankruptcyResolved>(&outcome.logs)[0];
     assert_eq!((resolved.uncovered, resolved.written_off), (19_999 * QUOTE, 0));
+    // Flat at zero equity, its seat's loss paid from its own deposit: the seat is released (a
+    // bankrupt account no longer holds a seat for ever).
+    assert_eq!(events::decode::<perp::events::SeatReleased>(&outcome.logs).len(), 1);
+    assert!(seat(&mut net, &btc.address, &short).await.is_none());
     assert_eq!(risk(&mut net, &newcomer).await.equity, -6_499 * QUOTE as i64, "lost 19,999 of 13,500");
     assert_money_rules(&mut net).await;
 
@@ -321,6 +325,7 @@ async fn a_deficit_beyond_the_opposite_sides_equity_is_socialized_over_all_colla
     assert_eq!((resolved.deficit, resolved.insurance_paid, resolved.uncovered), (6_499 * QUOTE, 0, 6_499 * QUOTE));
     assert_eq!((resolved.written_off, resolved.fee_pool_paid, resolved.socialized), (6_499 * QUOTE, 0, 6_499 * QUOTE));
     assert_eq!((resolved.unplaced, resolved.equity_after), (0, 0));
+    assert!(seat(&mut net, &btc.address, &newcomer).await.is_none(), "its seat released too");
     let ledger = net.exchange().await.unwrap().ledger;
     assert_eq!((ledger.socialized_losses, ledger.socialized_loss_due), (6_499 * QUOTE, 6_499 * QUOTE));
     assert_eq!(ledger.total_collateral, 35_000 * QUOTE, "the long's 25,000 and the bystander's 10,000");

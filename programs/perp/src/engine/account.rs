@@ -190,11 +190,19 @@ pub struct Settled {
 }
 
 impl Settled {
-    /// This settlement followed by `later` (of the same account, in the same instruction).
+    /// This settlement followed by `later` (of the same account, in the same instruction). Two
+    /// charges add up (a loss placed in between, by an insurance sweep, is charged by the second).
     pub fn extend(&mut self, later: Settled) {
-        if self.charge.is_none() {
-            self.charge = later.charge;
-        }
+        self.charge = match (self.charge.take(), later.charge) {
+            (Some(mut first), Some(second)) => {
+                // Both charges, reported as one: the amount in all, the account as it is after.
+                first.amount = first.amount.saturating_add(second.amount);
+                first.collateral_after = second.collateral_after;
+                first.loss_index = second.loss_index;
+                Some(first)
+            }
+            (first, second) => first.or(second),
+        };
         self.seats.extend(later.seats);
     }
 }
@@ -229,6 +237,16 @@ pub fn settle_trader(
         } else {
             ledger.total_collateral.safe_sub(settled.unsigned_abs())?
         };
+        // A flat, orderless seat whose loss the collateral could not pay pays it from its own
+        // deposit (the trader's money), so a bankrupt account's seat is released too.
+        if seat.base_lots == 0 && seat.order_count == 0 && seat.unsettled_quote < 0 {
+            let taken = seat.seat_deposit.min(seat.unsettled_quote.unsigned_abs());
+            let taken_signed: i64 = cast(taken)?;
+            seat.seat_deposit = seat.seat_deposit.safe_sub(taken)?;
+            seat.unsettled_quote = seat.unsettled_quote.safe_add(taken_signed)?;
+            header.sum_seat_deposits = header.sum_seat_deposits.safe_sub(taken)?;
+            header.sum_unsettled_quote = header.sum_unsettled_quote.safe_add(taken_signed)?;
+        }
         let released_deposit = if seat.is_releasable() {
             let deposit = view.release_seat(index)?;
             trader.collateral = trader.collateral.safe_add(deposit)?;

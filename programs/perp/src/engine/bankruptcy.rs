@@ -54,16 +54,17 @@ pub fn resolve_bankruptcy(
     ledger: &mut Ledger,
     markets: &mut [(Pubkey, MarketView)],
 ) -> PerpResult<BankruptcyOutcome> {
+    // The insurance positions' results enter the fund first, so it pays from its true balance;
+    // a loss they place is charged to this account too, as the settlement that follows does.
     let mut out =
-        BankruptcyOutcome { settled: settle_trader(trader, trader_key, ledger, markets)?, ..Default::default() };
+        BankruptcyOutcome { insurance_swept: sweep_insurance_positions(ledger, markets)?, ..Default::default() };
+    out.settled = settle_trader(trader, trader_key, ledger, markets)?;
     let before = account_risk(trader, markets)?;
     if before.equity >= 0 {
         crate::error::log_failure(format_args!("equity {} is not below zero", before.equity));
         return Err(crate::math::safe::fail(PerpError::NotBankrupt));
     }
     out.deficit = before.equity.unsigned_abs();
-    // The insurance positions' results enter the fund first, so it pays from its true balance.
-    out.insurance_swept = sweep_insurance_positions(ledger, markets)?;
 
     // Orders first: they carry no margin, and a bankrupt account keeps none.
     let mut cap: Option<u64> = None;
@@ -86,16 +87,34 @@ pub fn resolve_bankruptcy(
     if out.uncovered > 0 {
         deleverage(trader, markets, out.uncovered, &mut out.markets)?;
     }
+    finish(trader, trader_key, ledger, markets, &mut out)?;
+    Ok(out)
+}
+
+/// After the fund and ADL: the insurance positions' results of the closes swept, the account
+/// settled, and what is still below zero written off. Out of line: the SBF frame is 4 KiB.
+#[inline(never)]
+fn finish(
+    trader: &mut Trader,
+    trader_key: &Pubkey,
+    ledger: &mut Ledger,
+    markets: &mut [(Pubkey, MarketView)],
+    out: &mut BankruptcyOutcome,
+) -> PerpResult<()> {
+    // The closes may have realized a result on the insurance positions' own lots.
+    out.insurance_swept.extend(sweep_insurance_positions(ledger, markets)?)?;
     out.settled.extend(settle_trader(trader, trader_key, ledger, markets)?);
     let after = account_risk(trader, markets)?.equity;
-    if after < 0 {
+    // After ADL the account holds no position: what is still below zero no position can bear.
+    // (When the fund covered the deficit, the positions stay, at zero equity, for liquidation.)
+    if after < 0 && out.uncovered > 0 {
         out.written_off = after.unsigned_abs();
         out.placement = write_off(trader, ledger, markets, out.written_off)?;
+        // Nothing left unsettled: its seats are released.
+        out.settled.extend(settle_trader(trader, trader_key, ledger, markets)?);
     }
     out.equity_after = account_risk(trader, markets)?.equity;
-    // The close may have realized a result on the insurance position's own lots.
-    out.insurance_swept.extend(sweep_insurance_positions(ledger, markets)?)?;
-    Ok(out)
+    Ok(())
 }
 
 /// The waterfall's last step. After the fund and ADL the account has no positions; equity below
@@ -227,30 +246,34 @@ pub fn sweep_insurance_positions(
     markets: &mut [(Pubkey, MarketView)],
 ) -> PerpResult<InsuranceSweep> {
     let mut out = InsuranceSweep::default();
+    // Gains first, so a loss in one market is paid from another's gain before anything is placed.
     for (key, view) in markets.iter_mut() {
         let header = &mut *view.header;
         settle_insurance_funding(header)?;
-        let unsettled = header.insurance.unsettled_quote;
-        let mut record = SweepRecord { market: *key, ..SweepRecord::default() };
-        let settled = if unsettled >= 0 {
-            credit_insurance(ledger, InsuranceSource::Positions, unsettled.unsigned_abs())?;
-            record.to_fund = unsettled;
-            unsettled
-        } else {
-            let loss = unsettled.unsigned_abs();
-            let paid = loss.min(ledger.insurance_fund);
-            draw_insurance(ledger, paid)?;
-            record.placement = place_loss(ledger, loss.safe_sub(paid)?)?;
-            let paid_signed: i64 = cast(paid)?;
-            record.to_fund = paid_signed.checked_neg().ok_or(PerpError::MathOverflow)?;
-            let covered: i64 = cast(loss.safe_sub(record.placement.unplaced)?)?;
-            covered.checked_neg().ok_or(PerpError::MathOverflow)?
-        };
-        header.insurance.unsettled_quote = unsettled.safe_sub(settled)?;
-        out.net = out.net.safe_add(record.to_fund)?;
-        if settled != 0 {
-            out.records.push(record);
+        let gain = header.insurance.unsettled_quote;
+        if gain > 0 {
+            credit_insurance(ledger, InsuranceSource::Positions, gain.unsigned_abs())?;
+            header.insurance.unsettled_quote = 0;
+            out.net = out.net.safe_add(gain)?;
+            out.records.push(SweepRecord { market: *key, to_fund: gain, ..SweepRecord::default() });
         }
+    }
+    for (key, view) in markets.iter_mut() {
+        let header = &mut *view.header;
+        let unsettled = header.insurance.unsettled_quote;
+        if unsettled >= 0 {
+            continue;
+        }
+        let loss = unsettled.unsigned_abs();
+        let paid = loss.min(ledger.insurance_fund);
+        draw_insurance(ledger, paid)?;
+        let placement = place_loss(ledger, loss.safe_sub(paid)?)?;
+        let covered: i64 = cast(loss.safe_sub(placement.unplaced)?)?;
+        header.insurance.unsettled_quote = unsettled.safe_add(covered)?;
+        let paid: i64 = cast(paid)?;
+        let to_fund = paid.checked_neg().ok_or(PerpError::MathOverflow)?;
+        out.net = out.net.safe_add(to_fund)?;
+        out.records.push(SweepRecord { market: *key, to_fund, placement });
     }
     Ok(out)
 }

@@ -1,5 +1,6 @@
 //! Collateral moving between token accounts and the exchange's books.
 use crate::error::{PerpError, PerpResult};
+use crate::math::fixed::{mul_div_u64, Rounding};
 use crate::math::SafeMath;
 use crate::state::{Ledger, Trader};
 
@@ -89,8 +90,13 @@ pub fn draw_insurance(ledger: &mut Ledger, amount: u64) -> PerpResult<()> {
     Ok(())
 }
 
-/// Scale of `Ledger::loss_index`: socialized loss per unit of collateral, in units of 1e-12.
-pub const LOSS_INDEX_SCALE: u64 = 1_000_000_000_000;
+/// Scale of `Ledger::loss_index`: the share of collateral socialized losses took within the
+/// current epoch, at 1e18 (0 = none, `LOSS_INDEX_SCALE` = all of it).
+pub const LOSS_INDEX_SCALE: u64 = 1_000_000_000_000_000_000;
+
+/// When what socialized losses leave of collateral falls below this (1e-9 of it), the epoch ends:
+/// every account charged before has lost all of it, and the index starts again at 0.
+pub const LOSS_EPOCH_FLOOR: u64 = 1_000_000_000;
 
 /// Where a loss no position could bear went (the waterfall's last step).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -104,48 +110,59 @@ pub struct LossPlacement {
 }
 
 /// Places `amount`, a loss no position could bear: the fee pool pays first; the rest is charged
-/// to all collateral pro rata: the loss index rises by `rest / total collateral` (rounded up,
-/// against the traders) and each account pays its share on its next touch
-/// (`charge_socialized_loss`), in all exactly `rest`. What exceeds all collateral stays unplaced.
+/// to all collateral pro rata, each account on its next touch (`charge_socialized_loss`), in all
+/// exactly the rest. The collateral that bears it is what earlier socialized losses left
+/// (`total_collateral - socialized_loss_due`); each keeps the same fraction `1 - rest / that`,
+/// so the loss index (the share taken within the epoch) rises by that fraction of what it had
+/// left, rounded up (against the traders). What exceeds all collateral stays unplaced.
 pub fn place_loss(ledger: &mut Ledger, amount: u64) -> PerpResult<LossPlacement> {
     let fee_pool_paid = amount.min(ledger.fee_pool);
     let rest = amount.safe_sub(fee_pool_paid)?;
-    // Collateral not already owed to earlier socialized losses is what can bear this one.
     let available = ledger.total_collateral.saturating_sub(ledger.socialized_loss_due);
     let socialized = rest.min(available);
-    let step = if socialized == 0 {
-        0
-    } else {
-        crate::math::fixed::mul_div_u64(socialized, LOSS_INDEX_SCALE, available, crate::math::fixed::Rounding::Up)?
-    };
     let placed = LossPlacement { fee_pool_paid, socialized, unplaced: rest.safe_sub(socialized)? };
+    let (mut index, mut epoch) = (ledger.loss_index, ledger.loss_epoch);
+    if socialized > 0 {
+        let left = LOSS_INDEX_SCALE.safe_sub(index)?;
+        let step = mul_div_u64(socialized, left, available, Rounding::Up)?;
+        index = index.safe_add(step)?.min(LOSS_INDEX_SCALE);
+        if LOSS_INDEX_SCALE.safe_sub(index)? < LOSS_EPOCH_FLOOR {
+            // Everything charged before has gone: a new epoch starts from nothing taken.
+            epoch = epoch.safe_add(1)?;
+            index = 0;
+        }
+    }
     let fee_pool = ledger.fee_pool.safe_sub(fee_pool_paid)?;
     let fee_pool_losses = ledger.fee_pool_losses.safe_add(fee_pool_paid)?;
     let socialized_losses = ledger.socialized_losses.safe_add(socialized)?;
     let due = ledger.socialized_loss_due.safe_add(socialized)?;
-    let index = ledger.loss_index.safe_add(step)?;
     ledger.fee_pool = fee_pool;
     ledger.fee_pool_losses = fee_pool_losses;
     ledger.socialized_losses = socialized_losses;
     ledger.socialized_loss_due = due;
     ledger.loss_index = index;
+    ledger.loss_epoch = epoch;
     Ok(placed)
 }
 
-/// The trader's share of socialized losses it has not paid yet: its collateral times the rise of
-/// the loss index since its last charge (rounded up), at most its collateral and what is still
-/// due. Views read accounts through this; the program charges it on every touch.
+/// The trader's share of socialized losses it has not paid yet: of its collateral, the part the
+/// index took since its last charge, `collateral x (index now - then) / (1 - then)` rounded up
+/// (all of it when an epoch ended since), at most its collateral and what is still due. Views
+/// read accounts through this; the program charges it on every touch.
 pub fn pending_socialized_loss(ledger: &Ledger, trader: &Trader) -> PerpResult<u64> {
-    let rise = ledger.loss_index.safe_sub(trader.loss_index)?;
-    if rise == 0 || trader.collateral == 0 {
+    if trader.collateral == 0 {
         return Ok(0);
     }
-    let share = crate::math::fixed::mul_div_u64(
-        trader.collateral,
-        rise.min(LOSS_INDEX_SCALE),
-        LOSS_INDEX_SCALE,
-        crate::math::fixed::Rounding::Up,
-    )?;
+    let share = if trader.loss_epoch < ledger.loss_epoch {
+        trader.collateral
+    } else {
+        let rise = ledger.loss_index.safe_sub(trader.loss_index)?;
+        if rise == 0 {
+            return Ok(0);
+        }
+        let left = LOSS_INDEX_SCALE.safe_sub(trader.loss_index)?;
+        mul_div_u64(trader.collateral, rise, left, Rounding::Up)?
+    };
     Ok(share.min(trader.collateral).min(ledger.socialized_loss_due))
 }
 
@@ -162,6 +179,7 @@ pub fn charge_socialized_loss(ledger: &mut Ledger, trader: &mut Trader) -> PerpR
         ledger.socialized_loss_due = due;
     }
     trader.loss_index = ledger.loss_index;
+    trader.loss_epoch = ledger.loss_epoch;
     Ok(share)
 }
 

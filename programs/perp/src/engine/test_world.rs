@@ -45,6 +45,7 @@ impl World {
             bump: 255,
             collateral,
             loss_index: self.ledger.loss_index,
+            loss_epoch: self.ledger.loss_epoch,
             markets: Default::default(),
         };
         self.ledger.total_collateral += collateral;

@@ -32,6 +32,7 @@ pub fn handle_open_trader(ctx: Context<OpenTrader>, sub_account_id: u16) -> Resu
         bump: ctx.bumps.trader,
         collateral: 0,
         loss_index: exchange.ledger.loss_index,
+        loss_epoch: exchange.ledger.loss_epoch,
         markets: Default::default(),
     });
     emit_event!(TraderOpened { trader: ctx.accounts.trader.key(), owner, sub_account_id });

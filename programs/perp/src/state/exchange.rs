@@ -66,9 +66,11 @@ pub struct Ledger {
     /// Of `socialized_losses`, what the accounts have not been charged yet (each is charged on
     /// its next touch). Money rule 1: the vault holds the books less this.
     pub socialized_loss_due: u64,
-    /// Cumulative socialized loss per unit of collateral, scaled by `LOSS_INDEX_SCALE`; each
-    /// trader account keeps the value it was last charged at.
+    /// The share of collateral socialized losses took within the current epoch, at 1e18
+    /// (`engine::collateral::LOSS_INDEX_SCALE`), and the epoch (a new one starts when they took
+    /// all of it); each trader account keeps the values it was last charged at.
     pub loss_index: u64,
+    pub loss_epoch: u64,
 }
 
 impl Exchange {

@@ -16,9 +16,10 @@ pub struct Trader {
     pub bump: u8,
     /// Collateral in token units.
     pub collateral: u64,
-    /// The exchange's `Ledger::loss_index` when this account was last charged its share of a
-    /// socialized loss (`engine::collateral::charge_socialized_loss`).
+    /// The exchange's `Ledger::loss_index` and `loss_epoch` when this account was last charged
+    /// its share of socialized losses (`engine::collateral::charge_socialized_loss`).
     pub loss_index: u64,
+    pub loss_epoch: u64,
     /// The markets this trader holds a seat in; a slot with the default key is free. Margin
     /// instructions take these markets in this order.
     pub markets: [TraderMarket; MAX_MARKETS_PER_TRADER],

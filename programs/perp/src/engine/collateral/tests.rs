@@ -9,6 +9,7 @@ fn trader(collateral: u64) -> Trader {
         bump: 255,
         collateral,
         loss_index: 0,
+        loss_epoch: 0,
         markets: Default::default(),
     }
 }
@@ -63,7 +64,7 @@ proptest! {
 }
 
 fn funded(ledger: &mut Ledger, collateral: u64) -> Trader {
-    let mut t = Trader { loss_index: ledger.loss_index, ..trader(0) };
+    let mut t = Trader { loss_index: ledger.loss_index, loss_epoch: ledger.loss_epoch, ..trader(0) };
     deposit(ledger, &mut t, collateral).unwrap();
     t
 }
@@ -112,11 +113,39 @@ fn a_loss_beyond_the_fee_pool_and_all_collateral_leaves_the_rest_unplaced() {
         place_loss(&mut ledger, 1_500),
         Ok(LossPlacement { fee_pool_paid: 200, socialized: 1_000, unplaced: 300 })
     );
-    assert_eq!(ledger.loss_index, LOSS_INDEX_SCALE, "every unit of collateral lost");
+    assert_eq!((ledger.loss_epoch, ledger.loss_index), (1, 0), "every unit lost: a new epoch");
+    // A newcomer after it owes nothing of it; the old account loses all it had.
+    let mut b = funded(&mut ledger, 300);
+    assert_eq!(pending_socialized_loss(&ledger, &b), Ok(0));
     assert_eq!(charge_socialized_loss(&mut ledger, &mut a), Ok(1_000));
-    // Nothing left to bear a further loss: all of it stays unplaced, nothing changes.
-    let before = ledger;
-    assert_eq!(place_loss(&mut ledger, 0), Ok(LossPlacement::default()));
-    assert_eq!(place_loss(&mut ledger, 50), Ok(LossPlacement { fee_pool_paid: 0, socialized: 0, unplaced: 50 }));
-    assert_eq!(ledger, before);
+    assert_eq!(charge_socialized_loss(&mut ledger, &mut b), Ok(0));
+    // With nothing left to bear it, a further loss stays unplaced and changes nothing.
+    let mut empty = Ledger::default();
+    assert_eq!(place_loss(&mut empty, 0), Ok(LossPlacement::default()));
+    assert_eq!(place_loss(&mut empty, 50), Ok(LossPlacement { fee_pool_paid: 0, socialized: 0, unplaced: 50 }));
+    assert_eq!(empty, Ledger::default());
+}
+
+#[test]
+fn two_losses_between_touches_charge_each_account_its_exact_share() {
+    // 300 over 1,000, then 300 over the 700 left: each of two equal accounts pays 300, whichever
+    // is touched first (an additive index charged the first 365 and the second 235).
+    let mut ledger = Ledger::default();
+    let mut a = funded(&mut ledger, 500);
+    let mut b = funded(&mut ledger, 500);
+    place_loss(&mut ledger, 300).unwrap();
+    place_loss(&mut ledger, 300).unwrap();
+    assert_eq!(ledger.loss_index, LOSS_INDEX_SCALE / 10 * 6, "60% taken");
+    assert_eq!(charge_socialized_loss(&mut ledger, &mut a), Ok(300));
+    assert_eq!(charge_socialized_loss(&mut ledger, &mut b), Ok(300));
+    // An account charged between the two pays the second on what the first left it.
+    let mut ledger = Ledger::default();
+    let mut a = funded(&mut ledger, 500);
+    let mut b = funded(&mut ledger, 500);
+    place_loss(&mut ledger, 300).unwrap();
+    assert_eq!(charge_socialized_loss(&mut ledger, &mut a), Ok(150));
+    place_loss(&mut ledger, 300).unwrap();
+    assert_eq!(charge_socialized_loss(&mut ledger, &mut a), Ok(150));
+    assert_eq!(charge_socialized_loss(&mut ledger, &mut b), Ok(300));
+    assert_eq!((ledger.socialized_loss_due, ledger.total_collateral), (0, 400));
 }
