@@ -16,7 +16,8 @@ pub fn proptest_cases(default: u32) -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// Cases per CI run of the engine's money-rule properties (on in-memory markets): 10,240 in all.
+/// Cases per CI run of the engine's money-rule properties (on in-memory markets): 12,288 in all
+/// (the ledger's count runs twice: the collateral ledger and the socialized losses).
 pub const MONEY_CASES_MATCHING: u32 = 4_096;
 pub const MONEY_CASES_WATERFALL: u32 = 3_072;
 pub const MONEY_CASES_LEDGER: u32 = 2_048;
