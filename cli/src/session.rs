@@ -74,21 +74,32 @@ impl<C: Chain> Session<'_, C> {
 
     /// The wallet's trader account, `None` before `account create` (or the first deposit).
     pub async fn trader(&mut self) -> anyhow::Result<Option<Trader>> {
+        Ok(self.trader_and_pending_loss().await?.map(|(trader, _)| trader))
+    }
+
+    /// The wallet's trader account as the program will see it on its next touch (its share of
+    /// socialized losses charged), and that share.
+    pub async fn trader_and_pending_loss(&mut self) -> anyhow::Result<Option<(Trader, u64)>> {
         let address = self.trader_address();
         let Some(account) = self.chain.account(&address).await? else { return Ok(None) };
         let trader = Trader::try_deserialize(&mut account.data.as_slice())
             .map_err(|e| anyhow::anyhow!("trader account {address}: {e}"))?;
-        // As the program will see it on its next touch: its share of socialized losses charged.
         let ledger = self.exchange().await?.ledger;
-        let trader = perp::engine::collateral::with_socialized_loss(&ledger, &trader)
-            .map_err(|e| anyhow::anyhow!("trader account {address}: {e}"))?;
-        Ok(Some(trader))
+        let in_error = |e| anyhow::anyhow!("trader account {address}: {e}");
+        let pending = perp::engine::collateral::pending_socialized_loss(&ledger, &trader).map_err(in_error)?;
+        let charged = perp::engine::collateral::with_socialized_loss(&ledger, &trader).map_err(in_error)?;
+        Ok(Some((charged, pending)))
     }
 
     /// The wallet's trader account, or an error saying how to make one.
     pub async fn existing_trader(&mut self) -> anyhow::Result<Trader> {
+        Ok(self.existing_trader_and_pending_loss().await?.0)
+    }
+
+    /// `trader_and_pending_loss`, or an error saying how to make the account.
+    pub async fn existing_trader_and_pending_loss(&mut self) -> anyhow::Result<(Trader, u64)> {
         let address = self.trader_address();
-        self.trader().await?.ok_or_else(|| {
+        self.trader_and_pending_loss().await?.ok_or_else(|| {
             anyhow::anyhow!(
                 "no trader account {address} for {} sub-account {}: run `perp account create` or `perp deposit`",
                 self.owner(),

@@ -10,7 +10,7 @@ use crate::session::{self, Session};
 use crate::OrPerp;
 
 pub async fn show<C: Chain>(session: &mut Session<'_, C>) -> anyhow::Result<Output> {
-    let trader = session.existing_trader().await?;
+    let (trader, pending_loss) = session.existing_trader_and_pending_loss().await?;
     let markets = session.markets().await?;
     let mut data = session::market_data(&markets);
     let risk = views::account(&trader, &mut data).or_perp()?;
@@ -34,10 +34,11 @@ pub async fn show<C: Chain>(session: &mut Session<'_, C>) -> anyhow::Result<Outp
         "initial_margin": num(quote_u(risk.initial)),
         "maintenance_margin": num(quote_u(risk.maintenance)),
         "withdrawable": num(quote_u(withdrawable)),
+        "socialized_loss_pending": num(quote_u(pending_loss)),
         "below_maintenance": below_maintenance,
         "markets": active,
     });
-    let text = pairs(&[
+    let mut rows = vec![
         ("trader", address.to_string()),
         ("owner", format!("{} (sub-account {})", session.owner(), session.sub_account)),
         ("collateral", num(quote_u(risk.collateral))),
@@ -51,7 +52,15 @@ pub async fn show<C: Chain>(session: &mut Session<'_, C>) -> anyhow::Result<Outp
             if below_maintenance { "below maintenance: liquidatable".into() } else { "above maintenance".into() },
         ),
         ("markets", if active.is_empty() { "-".into() } else { active.join(", ") }),
-    ]);
+    ];
+    if pending_loss > 0 {
+        // Already out of the collateral shown: the program charges it on the account's next touch.
+        rows.insert(
+            3,
+            ("socialized loss", format!("{} (charged at the next transaction)", num(quote_u(pending_loss)))),
+        );
+    }
+    let text = pairs(&rows);
     Ok(Output { text, json })
 }
 

@@ -82,7 +82,16 @@ pub async fn show<C: Chain>(session: &mut Session<'_, C>) -> anyhow::Result<Outp
             })
         })
         .collect();
+    let ledger = &exchange.ledger;
     let mut text = format!("insurance fund {}\n", num(quote_u(fund)));
+    if ledger.fee_pool_losses > 0 || ledger.socialized_losses > 0 {
+        text.push_str(&format!(
+            "written off so far: {} paid by the fee pool, {} socialized ({} still to charge)\n",
+            num(quote_u(ledger.fee_pool_losses)),
+            num(quote_u(ledger.socialized_losses)),
+            num(quote_u(ledger.socialized_loss_due))
+        ));
+    }
     for c in &coverage {
         text.push_str(&format!(
             "  {}: open interest {} per side, covered {}\n",
@@ -100,6 +109,9 @@ pub async fn show<C: Chain>(session: &mut Session<'_, C>) -> anyhow::Result<Outp
         text,
         json: json!({
             "insurance_fund": num(quote_u(fund)), "coverage": coverage_json,
+            "fee_pool_losses": num(quote_u(ledger.fee_pool_losses)),
+            "socialized_losses": num(quote_u(ledger.socialized_losses)),
+            "socialized_loss_due": num(quote_u(ledger.socialized_loss_due)),
             "accounts": traders.len(), "shocks": json_rows,
         }),
     })
