@@ -338,22 +338,11 @@ fn a_trader_in_eight_markets_fits_legacy_transactions() {
 /// shows its share (already out of the collateral shown) and `risk` the totals.
 #[tokio::test]
 async fn a_written_off_loss_shows_in_account_and_risk() {
-    use perp::engine::orders::OrderSide::{Buy, Sell};
-    use perp_tests::{create_market, default_layout, funded_trader, limit, move_price, order, resolve_bankruptcy_logs};
     let mut net = perp_tests::localnet_with_insurance(0).await;
-    let no_fees = |oracle| perp::MarketConfig { oracle, ..perp::engine::test_market::no_fee_config() };
-    let btc = create_market(&mut net, default_layout("BTC-PERP"), no_fees, 100_000).await;
-    let long = funded_trader(&mut net, 25_001).await;
-    let short = funded_trader(&mut net, 10_001).await;
-    let newcomer = funded_trader(&mut net, 13_500).await;
-    let bystander = funded_trader(&mut net, 10_000).await;
-    order(&mut net, &short, &btc, limit(Sell, 100_000, 1_000, 1)).await.unwrap();
-    order(&mut net, &long, &btc, limit(Buy, 100_000, 1_000, 2)).await.unwrap();
-    move_price(&mut net, &btc, 130_000).await;
-    order(&mut net, &long, &btc, limit(Sell, 130_000, 1_000, 3)).await.unwrap();
-    order(&mut net, &newcomer, &btc, limit(Buy, 130_000, 1_000, 4)).await.unwrap();
-    resolve_bankruptcy_logs(&mut net, &short).await;
-    resolve_bankruptcy_logs(&mut net, &newcomer).await;
+    let perp_tests::NewcomerAfterAGap { short, newcomer, bystander, .. } =
+        perp_tests::newcomer_after_a_gap(&mut net).await;
+    perp_tests::resolve_bankruptcy_logs(&mut net, &short).await;
+    perp_tests::resolve_bankruptcy_logs(&mut net, &newcomer).await;
 
     let out = ok(&mut net, &bystander.owner, "account").await;
     assert_eq!(dec(&out.json["socialized_loss_pending"]), d("1856.857143"));

@@ -118,3 +118,32 @@ pub async fn fifteen_market_liquidation(net: &mut Localnet) -> (Vec<TestMarket>,
     }
     (markets, victim, liquidator)
 }
+
+/// The waterfall's last step, set up: a no-fee 10x BTC market at 100,000 on an exchange whose
+/// fund is as the caller made it; a long (25,001) and a short (10,001) trade 1 BTC; the price
+/// gaps 30% (the short is 19,999 below zero); the long sells its BTC at the oracle to a newcomer
+/// (13,500, the whole opposite side now); a bystander holds 10,000. Nothing resolved yet.
+pub struct NewcomerAfterAGap {
+    pub btc: TestMarket,
+    pub long: Wallet,
+    pub short: Wallet,
+    pub newcomer: Wallet,
+    pub bystander: Wallet,
+}
+
+pub async fn newcomer_after_a_gap(net: &mut Localnet) -> NewcomerAfterAGap {
+    use crate::markets::{create_market, default_layout, funded_trader, limit, move_price, order};
+    use perp::engine::orders::OrderSide::{Buy, Sell};
+    let no_fees = |oracle| perp::MarketConfig { oracle, ..perp::engine::test_market::no_fee_config() };
+    let btc = create_market(net, default_layout("BTC-PERP"), no_fees, 100_000).await;
+    let long = funded_trader(net, 25_001).await;
+    let short = funded_trader(net, 10_001).await;
+    let newcomer = funded_trader(net, 13_500).await;
+    let bystander = funded_trader(net, 10_000).await;
+    order(net, &short, &btc, limit(Sell, 100_000, 1_000, 1)).await.unwrap();
+    order(net, &long, &btc, limit(Buy, 100_000, 1_000, 2)).await.unwrap();
+    move_price(net, &btc, 130_000).await;
+    order(net, &long, &btc, limit(Sell, 130_000, 1_000, 3)).await.unwrap();
+    order(net, &newcomer, &btc, limit(Buy, 130_000, 1_000, 4)).await.unwrap();
+    NewcomerAfterAGap { btc, long, short, newcomer, bystander }
+}

@@ -285,16 +285,7 @@ async fn pro_rata_on_chain_and_funding_on_the_reduced_size_for_untouched_seats()
 #[tokio::test]
 async fn a_deficit_beyond_the_opposite_sides_equity_is_socialized_over_all_collateral() {
     let mut net = localnet_with_insurance(0).await;
-    let btc = create_market(&mut net, default_layout("BTC-PERP"), no_fees, 100_000).await;
-    let long = funded_trader(&mut net, 25_001).await;
-    let short = funded_trader(&mut net, 10_001).await;
-    let newcomer = funded_trader(&mut net, 13_500).await;
-    let bystander = funded_trader(&mut net, 10_000).await;
-    order(&mut net, &short, &btc, limit(Sell, 100_000, 1_000, 1)).await.unwrap();
-    order(&mut net, &long, &btc, limit(Buy, 100_000, 1_000, 2)).await.unwrap();
-    move_price(&mut net, &btc, 130_000).await;
-    order(&mut net, &long, &btc, limit(Sell, 130_000, 1_000, 3)).await.unwrap();
-    order(&mut net, &newcomer, &btc, limit(Buy, 130_000, 1_000, 4)).await.unwrap();
+    let NewcomerAfterAGap { btc, long, short, newcomer, bystander } = newcomer_after_a_gap(&mut net).await;
     assert_money_rules(&mut net).await;
 
     // Beforehand, the shock table shows it, at no further move: the short's 19,999 deficit, the
