@@ -340,7 +340,7 @@ fn a_trader_in_eight_markets_fits_legacy_transactions() {
 async fn a_written_off_loss_shows_in_account_and_risk() {
     let mut net = perp_tests::localnet_with_insurance(0).await;
     let perp_tests::NewcomerAfterAGap { short, newcomer, bystander, .. } =
-        perp_tests::newcomer_after_a_gap(&mut net).await;
+        perp_tests::newcomer_after_a_gap(&mut net, 0).await;
     perp_tests::resolve_bankruptcy_logs(&mut net, &short).await;
     perp_tests::resolve_bankruptcy_logs(&mut net, &newcomer).await;
 

@@ -119,10 +119,11 @@ pub async fn fifteen_market_liquidation(net: &mut Localnet) -> (Vec<TestMarket>,
     (markets, victim, liquidator)
 }
 
-/// The waterfall's last step, set up: a no-fee 10x BTC market at 100,000 on an exchange whose
-/// fund is as the caller made it; a long (25,001) and a short (10,001) trade 1 BTC; the price
-/// gaps 30% (the short is 19,999 below zero); the long sells its BTC at the oracle to a newcomer
-/// (13,500, the whole opposite side now); a bystander holds 10,000. Nothing resolved yet.
+/// The waterfall's last step, set up: a no-fee 10x BTC market at 100,000 (the fund paying at most
+/// `insurance_cap_per_event` into one bankrupt account, 0: no cap) on an exchange whose fund is as
+/// the caller made it; a long (25,001) and a short (10,001) trade 1 BTC; the price gaps 30% (the
+/// short is 19,999 below zero); the long sells its BTC at the oracle to a newcomer (13,500, the
+/// whole opposite side now); a bystander holds 10,000. Nothing resolved yet.
 pub struct NewcomerAfterAGap {
     pub btc: TestMarket,
     pub long: Wallet,
@@ -131,10 +132,11 @@ pub struct NewcomerAfterAGap {
     pub bystander: Wallet,
 }
 
-pub async fn newcomer_after_a_gap(net: &mut Localnet) -> NewcomerAfterAGap {
+pub async fn newcomer_after_a_gap(net: &mut Localnet, insurance_cap_per_event: u64) -> NewcomerAfterAGap {
     use crate::markets::{create_market, default_layout, funded_trader, limit, move_price, order};
     use perp::engine::orders::OrderSide::{Buy, Sell};
-    let no_fees = |oracle| perp::MarketConfig { oracle, ..perp::engine::test_market::no_fee_config() };
+    let no_fees =
+        |oracle| perp::MarketConfig { oracle, insurance_cap_per_event, ..perp::engine::test_market::no_fee_config() };
     let btc = create_market(net, default_layout("BTC-PERP"), no_fees, 100_000).await;
     let long = funded_trader(net, 25_001).await;
     let short = funded_trader(net, 10_001).await;

@@ -286,6 +286,17 @@ async fn every_instruction_within_the_compute_and_size_limits() {
     let ix = instructions::settle_funding(&dealer.trader(), &dealer_markets);
     table.measure(&mut net, "settle_funding", "8 markets, an ADL event pending in most", &[ix], &[]).await;
 
+    // The waterfall's last step: ADL took a newcomer below zero with no position left; the fund
+    // pays at most 1 quote per bankruptcy there, so most of it is written off and socialized.
+    let gap = newcomer_after_a_gap(&mut net, QUOTE).await;
+    resolve_bankruptcy_logs(&mut net, &gap.short).await;
+    let set = margin_set(&mut net, &gap.newcomer, None).await;
+    let ix = instructions::resolve_bankruptcy(&gap.newcomer.trader(), &set);
+    let case = "no position left (ADL took it below zero): capped fund draw, written off and socialized";
+    let out = table.measure(&mut net, "resolve_bankruptcy", case, &[ix], &[]).await;
+    let resolved = &events::decode::<perp::events::BankruptcyResolved>(&out.logs)[0];
+    assert!(resolved.written_off > 0 && resolved.socialized > 0, "{resolved:?}");
+
     // Oracles.
     let now = net.clock().await.unwrap().unix_timestamp;
     let ix =

@@ -285,7 +285,7 @@ async fn pro_rata_on_chain_and_funding_on_the_reduced_size_for_untouched_seats()
 #[tokio::test]
 async fn a_deficit_beyond_the_opposite_sides_equity_is_socialized_over_all_collateral() {
     let mut net = localnet_with_insurance(0).await;
-    let NewcomerAfterAGap { btc, long, short, newcomer, bystander } = newcomer_after_a_gap(&mut net).await;
+    let NewcomerAfterAGap { btc, long, short, newcomer, bystander } = newcomer_after_a_gap(&mut net, 0).await;
     assert_money_rules(&mut net).await;
 
     // Beforehand, the shock table shows it, at no further move: the short's 19,999 deficit, the
