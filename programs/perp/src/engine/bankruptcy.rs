@@ -196,7 +196,8 @@ fn deleverage(
         // At the oracle (floored for a long selling, ceiled for a short buying back, as its
         // unrealized PnL is), plus the share: a long sells higher, a short buys back lower.
         // (lots_value floors a short's negative value, which is minus the ceiling.) A short's
-        // bankruptcy price cannot go below zero: a share beyond its value stays on the account, and the write-off places it.
+        // bankruptcy price cannot go below zero: a share beyond its value stays on the account,
+        // and the write-off places it.
         let value = lots_value(base, lot, price, Rounding::Down)?;
         let share = if base < 0 { share.min(value.unsigned_abs()) } else { share };
         let share_signed: i64 = cast(share)?;
