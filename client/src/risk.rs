@@ -50,7 +50,8 @@ fn edge_price(
     trader: &Trader,
     markets: &[MarketData],
     index: usize,
-    (long, oracle): (bool, u64),
+    long: bool,
+    oracle: u64,
     crossed: impl Fn(&AccountRisk) -> Result<bool, PerpError>,
 ) -> Result<Option<u64>, PerpError> {
     let (mut lo, mut hi) = (1u64, oracle.saturating_mul(10_000).clamp(2, 1u64 << 60));
@@ -120,8 +121,8 @@ pub fn positions(trader: &Trader, markets: &mut [MarketData]) -> Result<Vec<Posi
             base_lots: seat.base_lots,
             entry_price,
             unrealized_pnl: position.unrealized_pnl(header.lot_size, header.oracle_price)?,
-            liquidation_price: edge_price(trader, markets, index, (long, header.oracle_price), below_maintenance)?,
-            bankruptcy_price: edge_price(trader, markets, index, (long, header.oracle_price), below_zero)?,
+            liquidation_price: edge_price(trader, markets, index, long, header.oracle_price, below_maintenance)?,
+            bankruptcy_price: edge_price(trader, markets, index, long, header.oracle_price, below_zero)?,
             adl_share_ppm: if side_lots == 0 {
                 0
             } else {

@@ -1,13 +1,14 @@
 //! Read-side views computed with the program's own engine and math, so what a user sees off
 //! chain is what the program enforces on chain.
 use perp::engine::account::{account_risk, AccountRisk};
+use perp::engine::collateral::with_socialized_loss;
 use perp::engine::funding::pending_funding;
 use perp::error::PerpError;
 use perp::math::fixed::{mul_div_i64, Rounding};
 use perp::math::funding::{annualize, rate_on_equity};
 use perp::math::position::Position;
 use perp::math::safe::{cast, SafeMath};
-use perp::state::{MarketHeader, MarketView, Seat, Trader};
+use perp::state::{Ledger, MarketHeader, MarketView, Seat, Trader};
 use solana_sdk::pubkey::Pubkey;
 
 /// A market account's data, owned (copied off the chain).
@@ -31,6 +32,13 @@ impl MarketData {
         let view = self.view()?;
         Ok(view.seats.iter().enumerate().find(|(_, s)| s.trader == *trader).map(|(i, s)| (i as u32, *s)))
     }
+}
+
+/// `traders` as the program will see each on its next touch: its share of socialized losses
+/// charged (`perp::engine::collateral::with_socialized_loss`). For views and pricing; the money
+/// rules read the accounts as they are.
+pub fn charged(ledger: &Ledger, traders: &[(Pubkey, Trader)]) -> Result<Vec<(Pubkey, Trader)>, PerpError> {
+    traders.iter().map(|(address, t)| Ok((*address, with_socialized_loss(ledger, t)?))).collect()
 }
 
 /// The account's margin figures (equity, maintenance, initial, withdrawable) at each market's

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use anchor_lang::AccountDeserialize;
 use perp::engine::account::{account_risk, AccountRisk};
 use perp::engine::adl::pending_adl;
-use perp::engine::collateral::with_socialized_loss;
 use perp::error::PerpError;
 use perp::state::oracle::refresh_oracle_price;
 use perp::state::{Exchange, MarketHeader, MarketView, Trader};
@@ -151,12 +150,7 @@ impl Snapshot {
     /// touch: its share of socialized losses charged (the snapshot itself keeps the accounts as
     /// they are, for the money rules).
     pub fn priced(&mut self) -> Result<Vec<Priced>, PerpError> {
-        let ledger = self.exchange.ledger;
-        let traders = self
-            .traders
-            .iter()
-            .map(|(address, t)| Ok((*address, with_socialized_loss(&ledger, t)?)))
-            .collect::<Result<Vec<_>, PerpError>>()?;
+        let traders = perp_client::views::charged(&self.exchange.ledger, &self.traders)?;
         price_accounts(&mut self.markets, &traders)
     }
 

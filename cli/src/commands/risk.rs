@@ -3,7 +3,6 @@
 //! would bankrupt, what the fund would pay (per-event caps included), what it would not, the
 //! fraction of each side ADL would close, and what the caller's own positions would lose. Every
 //! account of the program is priced with the program's margin engine.
-use perp::engine::collateral::with_socialized_loss;
 use perp::state::adl::LONG;
 use perp_client::accounts;
 use perp_client::chain::Chain;
@@ -23,10 +22,7 @@ pub async fn show<C: Chain>(session: &mut Session<'_, C>) -> anyhow::Result<Outp
     let coverage = risk::coverage(fund, &mut data).or_perp()?;
     let found = session.chain.program_accounts(&accounts::trader_filter()).await?;
     let encoded: Vec<_> = found.into_iter().map(|(address, account)| (address, account.data)).collect();
-    let traders = accounts::decode_traders(&encoded)?
-        .into_iter()
-        .map(|(address, t)| Ok((address, with_socialized_loss(&exchange.ledger, &t).or_perp()?)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let traders = perp_client::views::charged(&exchange.ledger, &accounts::decode_traders(&encoded)?).or_perp()?;
     let me = session.trader_address();
     let rows = risk::shock_table(&traders, &data, &exchange.ledger, Some(&me), &STANDARD_SHOCKS_PPM).or_perp()?;
     let symbol =
